@@ -1,0 +1,58 @@
+# The two commands: `make run` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup lint format messages bench clean
+
+# A virtualenv on Python 3.13 (pyenv's, or any python3.13 on PATH), with uv inside it.
+$(PY):
+	@py=$$(PYENV_VERSION=$(PYTHON_VERSION) pyenv which python 2>/dev/null || command -v python$(PYTHON_VERSION)); \
+	  if [ -z "$$py" ]; then echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; fi; \
+	  "$$py" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
+
+# Installs exactly what uv.lock pins; re-runs only when the lock changes.
+$(VENV)/.synced: uv.lock pyproject.toml | $(PY)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --python $(PY) --quiet
+	@touch $@
+
+var/secret_key:
+	@mkdir -p var
+	@$(PY) -c "import secrets; print(secrets.token_urlsafe(64))" > $@
+	@chmod 600 $@
+
+setup: $(VENV)/.synced var/secret_key
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_content
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: setup
+	SECRET_KEY=$$(cat var/secret_key) ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	  $(VENV)/bin/gunicorn portal.wsgi --config portal/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.synced
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: setup lint
+	bash tests/run.sh
+
+messages: $(VENV)/.synced
+	$(PY) manage.py makemessages -l en -l zh_Hant --no-obsolete --add-location file
+	$(PY) scripts/fill_zh_hant.py locale/zh_Hant/LC_MESSAGES/django.po
+	$(PY) manage.py compilemessages --verbosity 0
+
+bench: setup
+	$(PY) tests/bench/bench.py
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class GuidanceConfig(AppConfig):
+    name = "guidance"
+    verbose_name = _("指引内容")
+
+    def ready(self):
+        from . import checks, signals  # noqa: F401  (registers the system check and signal handlers)
+        from .content import load_if_empty
+
+        post_migrate.connect(load_if_empty, sender=self, dispatch_uid="guidance-initial-content")

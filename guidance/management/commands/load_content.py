@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from guidance.content import ContentError, load_content
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the initial content from guidance/content/ into the database. Rows an editor has "
+        "changed since they were loaded are left alone; nothing is deleted."
+    )
+
+    def handle(self, *args, **options):
+        try:
+            report = load_content()
+        except ContentError as error:
+            raise CommandError(f"The content files could not be read: {error}") from error
+        self.stdout.write(f"Content: {report}.")
+        for label in report.kept:
+            self.stdout.write(f"  kept (edited in the admin): {label}")

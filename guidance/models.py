@@ -1,0 +1,277 @@
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, URLValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .translation import TranslatedField, TranslatedModel
+
+PATH_KEYS = ("communicate", "rights", "professional")
+KEY_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+validate_key = models.SlugField.default_validators[0]
+
+
+def validate_public_url(value: str) -> None:
+    URLValidator(schemes=["http", "https"])(value)
+
+
+class ContentQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class Section(TranslatedModel):
+    slug = models.SlugField(
+        _("网址名"), unique=True, help_text=_("出现在网址里，只用小写英文字母、数字和连字符。")
+    )
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    published = models.BooleanField(_("已发布"), default=True)
+    title = TranslatedField(models.CharField, _("标题"), max_length=200)
+    summary = TranslatedField(models.CharField, _("一句话简介"), max_length=300)
+    last_reviewed = models.DateField(_("最近核对日期"), default=datetime.date.today)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Hash of the content-file data this row was last loaded from; tells the loader whether an
+    # editor has changed the row since (then the loader leaves it alone).
+    seed_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ContentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("章节")
+        verbose_name_plural = _("章节")
+
+    def __str__(self) -> str:
+        return self.title_zh_hans
+
+    def get_absolute_url(self) -> str:
+        return reverse("guidance:section", args=[self.slug])
+
+
+class Topic(TranslatedModel):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="topics")
+    slug = models.SlugField(
+        _("网址名"), unique=True, help_text=_("页面内锚点，只用小写英文字母、数字和连字符。")
+    )
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    published = models.BooleanField(_("已发布"), default=True)
+    title = TranslatedField(models.CharField, _("标题"), max_length=200)
+    summary = TranslatedField(models.CharField, _("一句话简介"), max_length=300)
+    key_points = TranslatedField(
+        models.TextField, _("要点（每行一条）"), max_length=2000, required=True
+    )
+    body = TranslatedField(models.TextField, _("正文（Markdown）"), max_length=20000)
+    last_reviewed = models.DateField(_("最近核对日期"), default=datetime.date.today)
+    updated_at = models.DateTimeField(auto_now=True)
+    seed_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ContentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section__order", "order", "id"]
+        verbose_name = _("小节")
+        verbose_name_plural = _("小节")
+
+    def __str__(self) -> str:
+        return self.title_zh_hans
+
+    def get_absolute_url(self) -> str:
+        return f"{self.section.get_absolute_url()}#{self.slug}"
+
+    @property
+    def key_point_list(self) -> list[str]:
+        return [line.strip() for line in self.key_points.splitlines() if line.strip()]
+
+
+class Source(TranslatedModel):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="sources")
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    title = TranslatedField(models.CharField, _("来源名称"), max_length=200)
+    citation = TranslatedField(models.CharField, _("条文或出处"), max_length=200, required=False)
+    url = models.URLField(_("网址"), blank=True, validators=[validate_public_url])
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("来源")
+        verbose_name_plural = _("来源")
+
+    def __str__(self) -> str:
+        return f"{self.title_zh_hans} {self.citation_zh_hans}".strip()
+
+    def clean(self):
+        if not (self.citation_zh_hans or self.url):
+            raise ValidationError(_("每个来源需要写明条文出处，或者给出网址。"))
+
+
+class PathPage(TranslatedModel):
+    key = models.CharField(
+        _("路径"), max_length=20, unique=True, choices=[(k, k) for k in PATH_KEYS]
+    )
+    title = TranslatedField(models.CharField, _("标题"), max_length=200)
+    summary = TranslatedField(models.CharField, _("一句话简介"), max_length=300)
+    body = TranslatedField(models.TextField, _("引言（Markdown）"), max_length=20000)
+    related_topics = models.ManyToManyField(Topic, blank=True, verbose_name=_("相关小节"))
+    last_reviewed = models.DateField(_("最近核对日期"), default=datetime.date.today)
+    updated_at = models.DateTimeField(auto_now=True)
+    seed_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("路径页")
+        verbose_name_plural = _("路径页")
+
+    def __str__(self) -> str:
+        return self.title_zh_hans
+
+    def get_absolute_url(self) -> str:
+        return reverse("guidance:path", args=[self.key])
+
+
+class PathStep(TranslatedModel):
+    path = models.ForeignKey(PathPage, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    title = TranslatedField(models.CharField, _("步骤"), max_length=200)
+    body = TranslatedField(models.TextField, _("说明（Markdown）"), max_length=5000)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("步骤")
+        verbose_name_plural = _("步骤")
+
+    def __str__(self) -> str:
+        return self.title_zh_hans
+
+
+class Notice(TranslatedModel):
+    key = models.SlugField(
+        _("标记"),
+        unique=True,
+        help_text=_("emergency 显示在首页；其他标记在问答结果中，当某个回答带有同名标记时显示。"),
+    )
+    title = TranslatedField(models.CharField, _("标题"), max_length=200)
+    body = TranslatedField(models.TextField, _("内容（Markdown）"), max_length=5000)
+    updated_at = models.DateTimeField(auto_now=True)
+    seed_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("紧急提示")
+        verbose_name_plural = _("紧急提示")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Question(TranslatedModel):
+    SINGLE = "single"
+    MULTI = "multi"
+    KIND_CHOICES = [(SINGLE, _("单选")), (MULTI, _("多选"))]
+
+    key = models.SlugField(_("标识"), unique=True)
+    order = models.PositiveIntegerField(
+        _("顺序"), default=0, help_text=_("顺序最前的问题是第一个问题。")
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=KIND_CHOICES, default=SINGLE)
+    next_key = models.CharField(
+        _("默认下一题"),
+        max_length=50,
+        blank=True,
+        help_text=_("多选题：所选答案都没有指定下一题时去哪里。留空表示结束并显示结果。"),
+    )
+    text = TranslatedField(models.CharField, _("问题"), max_length=300)
+    help = TranslatedField(models.CharField, _("说明"), max_length=500, required=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    seed_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("问答题目")
+        verbose_name_plural = _("问答题目")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.text_zh_hans}"
+
+
+class Choice(TranslatedModel):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    key = models.SlugField(_("标识"))
+    next_key = models.CharField(
+        _("下一题"), max_length=50, blank=True, help_text=_("留空表示结束并显示结果。")
+    )
+    weight_communicate = models.PositiveSmallIntegerField(
+        _("理性沟通"), default=0, validators=[MaxValueValidator(5)]
+    )
+    weight_rights = models.PositiveSmallIntegerField(
+        _("了解权利"), default=0, validators=[MaxValueValidator(5)]
+    )
+    weight_professional = models.PositiveSmallIntegerField(
+        _("专业帮助"), default=0, validators=[MaxValueValidator(5)]
+    )
+    flags = models.CharField(
+        _("提示标记"),
+        max_length=200,
+        blank=True,
+        help_text=_("用逗号分隔，例如 danger, scam。每个标记要有同名的紧急提示。"),
+    )
+    exclusive = models.BooleanField(
+        _("排他"), default=False, help_text=_("多选题中的“以上都没有”：不能与其他选项同时选。")
+    )
+    label = TranslatedField(models.CharField, _("选项"), max_length=200)
+    reason = TranslatedField(
+        models.CharField, _("理由（显示在结果里）"), max_length=500, required=False
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="unique_choice_key")
+        ]
+        verbose_name = _("选项")
+        verbose_name_plural = _("选项")
+
+    def __str__(self) -> str:
+        return self.label_zh_hans
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f.strip() for f in self.flags.split(",") if f.strip()]
+
+    def clean(self):
+        for flag in self.flag_list:
+            if not re.fullmatch(KEY_PATTERN, flag):
+                raise ValidationError(
+                    {
+                        "flags": _("标记“%(flag)s”只能用小写英文字母、数字和连字符。")
+                        % {"flag": flag}
+                    }
+                )
+
+
+class ContentVersion(models.Model):
+    """One row whose number goes up on every content change: the key for every cache.
+
+    Reading it costs one query per request and keeps every app server in step, without a
+    shared cache.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"content version {self.number}"
+
+    @classmethod
+    def current(cls) -> int:
+        row = cls.objects.filter(pk=1).values_list("number", flat=True).first()
+        return row or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        updated = cls.objects.filter(pk=1).update(number=models.F("number") + 1)
+        if not updated:
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})

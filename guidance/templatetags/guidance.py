@@ -1,0 +1,12 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from ..rendering import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(source: str) -> str:
+    """Render editor-written Markdown to sanitised HTML."""
+    return mark_safe(render_markdown(source or ""))  # noqa: S308 (sanitised by nh3)

@@ -1,0 +1,93 @@
+"""The reading pages: home, the guide, a section, a path."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ..models import PATH_KEYS, Notice, PathPage, Section, Source, Topic
+
+
+def _published_topics():
+    return Topic.objects.published().prefetch_related(
+        Prefetch("sources", queryset=Source.objects.order_by("order", "id"))
+    )
+
+
+@require_GET
+def home(request):
+    sections = list(Section.objects.published())
+    emergency = Notice.objects.filter(key="emergency").first()
+    return render(request, "pages/home.html", {"sections": sections, "emergency": emergency})
+
+
+@require_GET
+def guide_index(request):
+    sections = Section.objects.published().prefetch_related(
+        Prefetch(
+            "topics",
+            queryset=Topic.objects.published().only(
+                "slug",
+                "section_id",
+                "order",
+                "title_zh_hans",
+                "title_en",
+                "title_zh_hant",
+                "title_zh_hant_auto",
+            ),
+        )
+    )
+    return render(request, "pages/guide_index.html", {"sections": sections})
+
+
+@require_GET
+def section_detail(request, slug):
+    sections = list(
+        Section.objects.published().only(
+            "slug",
+            "order",
+            "title_zh_hans",
+            "title_en",
+            "title_zh_hant",
+            "title_zh_hant_auto",
+            "summary_zh_hans",
+            "summary_en",
+            "summary_zh_hant",
+            "summary_zh_hant_auto",
+            "last_reviewed",
+        )
+    )
+    position = next((i for i, s in enumerate(sections) if s.slug == slug), None)
+    if position is None:
+        raise Http404
+    section = sections[position]
+    topics = list(_published_topics().filter(section=section))
+    context = {
+        "section": section,
+        "topics": topics,
+        "previous": sections[position - 1] if position > 0 else None,
+        "next": sections[position + 1] if position + 1 < len(sections) else None,
+        "last_reviewed": max([section.last_reviewed, *(t.last_reviewed for t in topics)]),
+    }
+    return render(request, "pages/section.html", context)
+
+
+@require_GET
+def path_detail(request, key):
+    if key not in PATH_KEYS:
+        raise Http404
+    page = (
+        PathPage.objects.filter(key=key)
+        .prefetch_related(
+            "steps",
+            Prefetch(
+                "related_topics", queryset=Topic.objects.published().select_related("section")
+            ),
+        )
+        .first()
+    )
+    if page is None:
+        raise Http404
+    return render(request, "pages/path.html", {"page": page, "paths": PATH_KEYS})

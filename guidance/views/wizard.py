@@ -1,0 +1,234 @@
+"""The wizard: one question per screen, answers kept only in a signed cookie in the browser.
+
+Without JavaScript every step is a plain form: POST, then redirect, then GET. With htmx the same
+views return just the step (the template partial) and push the step's URL.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from .. import tree as engine
+from ..models import Notice, PathPage
+from ..wizard import LoadedTree, StateProblem, dump_state, load_state, load_tree
+
+
+def _note_text(code: str | None) -> str:
+    return {
+        "invalid": _(
+            "我们没能读懂保存的回答（可能已过期，或问题已经更新），所以从头开始。"
+            "你的回答没有保存在我们这里，请重新回答。"
+        ),
+        "moved": _("这道题和你前面的回答对不上，我们带你回到了该答的那一题。"),
+        "restarted": _("已清除你的回答，可以重新开始。"),
+    }.get(code or "", "")
+
+
+def _url(name: str, *args, note: str | None = None) -> str:
+    url = reverse(f"guidance:{name}", args=args)
+    return f"{url}?note={note}" if note else url
+
+
+def _set_state(response, loaded: LoadedTree, answers: dict) -> None:
+    response.set_cookie(
+        settings.WIZARD_COOKIE_NAME,
+        dump_state(loaded.tree, answers),
+        max_age=settings.WIZARD_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=getattr(settings, "SESSION_COOKIE_SECURE", False),
+    )
+
+
+def _clear_state(response) -> None:
+    response.delete_cookie(settings.WIZARD_COOKIE_NAME, samesite="Lax")
+
+
+def _restart(request, note: str = "invalid"):
+    response = HttpResponseRedirect(_url("wizard", note=note))
+    _clear_state(response)
+    return response
+
+
+def _read_answers(request, loaded: LoadedTree):
+    """The reader's answers and where they stand, or None if the state cannot be used."""
+    try:
+        answers = load_state(loaded.tree, request.COOKIES.get(settings.WIZARD_COOKIE_NAME))
+        return answers, engine.walk(loaded.tree, answers)
+    except (StateProblem, engine.InvalidAnswers):
+        return None
+
+
+def _step_url(route: engine.Walk) -> str:
+    if route.complete:
+        return _url("wizard-result")
+    return _url("wizard-question", route.pending)
+
+
+def _render(request, template: str, context: dict, status: int = 200):
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#step"
+    return render(request, template, context, status=status)
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET"])
+def intro(request):
+    loaded = load_tree()
+    if not loaded.tree.questions:
+        raise Http404
+    state = _read_answers(request, loaded)
+    in_progress = bool(state and state[0])
+    context = {
+        "note": _note_text(request.GET.get("note")),
+        "in_progress": in_progress,
+        "continue_url": _step_url(state[1]) if in_progress else "",
+        "most_questions": engine.questions_left(loaded.tree, loaded.tree.start),
+    }
+    return _render(request, "wizard/intro.html", context)
+
+
+@require_POST
+def start(request):
+    loaded = load_tree()
+    response = HttpResponseRedirect(_url("wizard-question", loaded.tree.start))
+    _clear_state(response)
+    return response
+
+
+@require_POST
+def restart(request):
+    return _restart(request, note="restarted")
+
+
+def _render_question(request, loaded, route, answers, key, *, error="", selected=None):
+    question = loaded.questions[key]
+    position = route.asked.index(key) + 1 if key in route.asked else len(route.asked) + 1
+    back_key = route.asked[position - 2] if position > 1 else None
+    context = {
+        "question": question,
+        "choices": list(question.choices.all()),
+        "selected": set(answers.get(key, ())) if selected is None else set(selected),
+        "position": position,
+        "most": position - 1 + engine.questions_left(loaded.tree, key),
+        "back_url": _url("wizard-question", back_key) if back_key else _url("wizard"),
+        "error": error,
+        "note": _note_text(request.GET.get("note")),
+    }
+    return _render(request, "wizard/question.html", context)
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def question(request, key):
+    loaded = load_tree()
+    node = loaded.tree.question(key)
+    if node is None:
+        raise Http404
+    state = _read_answers(request, loaded)
+    if state is None:
+        return _restart(request)
+    answers, route = state
+    if key != route.pending and key not in route.asked:
+        # Not on the reader's route (an old link, or Back after changing an answer).
+        return HttpResponseRedirect(_step_url(route) + "?note=moved")
+    if request.method == "GET":
+        return _render_question(request, loaded, route, answers, key)
+
+    chosen = tuple(value for value in request.POST.getlist("choice") if value)
+    problem = node.check_answer(chosen)
+    if problem == "empty":
+        error = _("请至少选择一项。") if node.multi else _("请选择一个答案。")
+        return _render_question(request, loaded, route, answers, key, error=error)
+    if problem == "exclusive":
+        error = _("“以上都没有”不能和其他选项同时选。请只保留其中一种。")
+        return _render_question(request, loaded, route, answers, key, error=error, selected=chosen)
+    if problem:  # a value the form never offered
+        return _restart(request)
+
+    answers[key] = chosen
+    new_route = engine.walk(loaded.tree, answers)
+    kept = dict(new_route.answered)  # answers that left the route are forgotten
+    next_url = _step_url(new_route)
+    if request.htmx:
+        request.GET = request.GET.copy()
+        request.GET.pop("note", None)
+        if new_route.complete:
+            response = _render_result(request, loaded, kept, new_route)
+        else:
+            response = _render_question(request, loaded, new_route, kept, new_route.pending)
+        push_url(response, next_url)
+    else:
+        response = HttpResponseRedirect(next_url)
+    _set_state(response, loaded, kept)
+    return response
+
+
+def _render_result(request, loaded: LoadedTree, answers: dict, route: engine.Walk):
+    recommendation = engine.recommend(loaded.tree, answers)
+    pages = {
+        p.key: p for p in PathPage.objects.prefetch_related("steps", "related_topics__section")
+    }
+    notices = {n.key: n for n in Notice.objects.filter(key__in=recommendation.notices)}
+    summary = []
+    for question_key, chosen in route.answered:
+        question = loaded.questions[question_key]
+        labels = {c.key: c for c in question.choices.all()}
+        summary.append(
+            {
+                "question": question,
+                "choices": [labels[c] for c in chosen],
+                "change_url": _url("wizard-question", question_key),
+            }
+        )
+    paths = []
+    for score in recommendation.recommended:
+        page = pages.get(score.path)
+        reasons = []
+        for reason in score.reasons:
+            choice = next(
+                c for c in loaded.questions[reason.question].choices.all() if c.key == reason.choice
+            )
+            if choice.reason:
+                reasons.append({"text": choice.reason, "question": reason.question})
+        paths.append(
+            {
+                "key": score.path,
+                "page": page,
+                "reasons": reasons,
+                "steps": list(page.steps.all())[:3] if page else [],
+                "topics": list(page.related_topics.all())[:4] if page else [],
+            }
+        )
+    context = {
+        "paths": paths,
+        "notices": [notices[k] for k in recommendation.notices if k in notices],
+        "summary": summary,
+    }
+    return _render(request, "wizard/result.html", context)
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET"])
+def result(request):
+    loaded = load_tree()
+    state = _read_answers(request, loaded)
+    if state is None:
+        return _restart(request)
+    answers, route = state
+    if not answers:
+        return HttpResponseRedirect(_url("wizard"))
+    if not route.complete:
+        return HttpResponseRedirect(_step_url(route))
+    return _render_result(request, loaded, answers, route)

@@ -1,0 +1,112 @@
+"""The wizard's tree as stored in the database, and a reader's answers as signed state.
+
+The built tree is kept per process, keyed by the content version read from the database on each
+request, so an editor's change reaches every app server on its next request.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+
+from . import tree as engine
+from .models import ContentVersion, Question
+
+STATE_SALT = "guidance.wizard.state"
+
+
+@dataclass(frozen=True)
+class LoadedTree:
+    tree: engine.Tree
+    questions: dict[str, Question]  # with their choices prefetched, for the texts
+
+
+_cache: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def tree_data(questions) -> dict:
+    return {
+        "start": questions[0].key if questions else "",
+        "questions": [
+            {
+                "key": q.key,
+                "kind": q.kind,
+                "next": q.next_key,
+                "choices": [
+                    {
+                        "key": c.key,
+                        "next": c.next_key,
+                        "weights": {
+                            "communicate": c.weight_communicate,
+                            "rights": c.weight_rights,
+                            "professional": c.weight_professional,
+                        },
+                        "flags": c.flag_list,
+                        "exclusive": c.exclusive,
+                    }
+                    for c in q.choices.all()
+                ],
+            }
+            for q in questions
+        ],
+    }
+
+
+def load_tree(version: int | None = None) -> LoadedTree:
+    version = ContentVersion.current() if version is None else version
+    cached = _cache.get("tree")
+    if cached and cached[0] == version:
+        return cached[1]
+    with _lock:
+        questions = list(Question.objects.prefetch_related("choices"))
+        loaded = LoadedTree(
+            tree=engine.build_tree(tree_data(questions)),
+            questions={q.key: q for q in questions},
+        )
+        _cache["tree"] = (version, loaded)
+    return loaded
+
+
+# --- The reader's answers, kept only in their browser ------------------------------------------
+
+
+def dump_state(tree: engine.Tree, answers: dict[str, tuple[str, ...]]) -> str:
+    return signing.dumps(
+        {"v": tree.digest, "a": [[k, list(v)] for k, v in answers.items()]},
+        salt=STATE_SALT,
+        compress=True,
+    )
+
+
+class StateProblem(ValueError):
+    """The saved answers cannot be used: tampered with, expired, or made with another tree."""
+
+
+def load_state(tree: engine.Tree, raw: str | None) -> dict[str, tuple[str, ...]]:
+    if not raw:
+        return {}
+    try:
+        data = signing.loads(raw, salt=STATE_SALT, max_age=settings.WIZARD_COOKIE_MAX_AGE)
+    except signing.BadSignature as error:  # includes SignatureExpired
+        raise StateProblem("signature") from error
+    if not isinstance(data, dict) or data.get("v") != tree.digest:
+        raise StateProblem("stale")
+    answers = data.get("a")
+    if not isinstance(answers, list):
+        raise StateProblem("shape")
+    state: dict[str, tuple[str, ...]] = {}
+    for item in answers:
+        if (
+            not isinstance(item, list)
+            or len(item) != 2
+            or not isinstance(item[0], str)
+            or not isinstance(item[1], list)
+            or not all(isinstance(c, str) for c in item[1])
+        ):
+            raise StateProblem("shape")
+        state[item[0]] = tuple(item[1])
+    return state

@@ -1,0 +1,172 @@
+"""Every public page, in every language, as a reader's browser would fetch it."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urlparse
+
+import pytest
+
+from guidance.models import Section, Topic
+
+pytestmark = pytest.mark.django_db
+LANGUAGES = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant", "en": "en"}
+
+
+class LinkParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids, self.h1 = [], set(), 0
+        self.sources = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        if tag in {"script", "link", "img"}:
+            self.sources.append(attrs.get("src") or attrs.get("href") or "")
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "h1":
+            self.h1 += 1
+
+
+def parse(response):
+    parser = LinkParser()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def public_pages(language):
+    pages = [f"/{language}/", f"/{language}/guide/", f"/{language}/wizard/"]
+    pages += [f"/{language}/guide/{s.slug}/" for s in Section.objects.all()]
+    pages += [f"/{language}/paths/{key}/" for key in ("communicate", "rights", "professional")]
+    return pages
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_answers_in_its_language(client, language):
+    for url in public_pages(language):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        html = r.content.decode()
+        assert f'<html lang="{LANGUAGES[language]}">' in html, url
+        assert parse(r).h1 == 1, url
+        assert 'class="skip-link"' in html and "data-quick-exit" in html, url
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_internal_link_resolves(client, language):
+    seen, queue, fragments = set(), [f"/{language}/"], []
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        r = client.get(url, follow=True)
+        assert r.status_code == 200, url
+        parsed = parse(r)
+        page_ids = parsed.ids
+        for href in parsed.links:
+            target, fragment = urldefrag(href)
+            if urlparse(href).scheme in {"http", "https", "mailto", "tel"}:
+                continue
+            if not target:
+                assert fragment in page_ids, f"#{fragment} missing on {url}"
+                continue
+            if fragment:
+                fragments.append((target, fragment))
+            if target.startswith(f"/{language}/") and target not in seen:
+                queue.append(target)
+            elif not target.startswith(f"/{language}/"):
+                assert client.get(target, follow=True).status_code == 200, target
+    for target, fragment in fragments:
+        assert fragment in parse(client.get(target, follow=True)).ids, f"{target}#{fragment}"
+    assert sum(1 for u in seen if u.startswith(f"/{language}/guide/") and u.count("/") == 4) >= 8
+
+
+def test_section_pages_carry_the_guide_structure(client):
+    r = client.get("/zh-hans/guide/consequences/")
+    html = r.content.decode()
+    for topic in Topic.objects.filter(section__slug="consequences"):
+        assert f'id="{topic.slug}"' in html
+        assert f'href="#{topic.slug}"' in html
+    assert 'rel="prev" href="/zh-hans/guide/why-people-avoid-contact/"' in html
+    assert 'rel="next" href="/zh-hans/guide/responding-well/"' in html
+    assert "依据与来源" in html and "最近核对" in html
+    assert 'aria-label="面包屑导航"' in html
+
+
+def test_the_language_switcher_keeps_the_reader_on_the_same_page(client):
+    html = client.get("/en/guide/consequences/").content.decode()
+    assert 'href="/zh-hans/guide/consequences/"' in html
+    assert 'href="/zh-hant/guide/consequences/"' in html
+
+
+def test_the_home_page_offers_the_questions_and_the_emergency_box(client):
+    html = client.get("/en/").content.decode()
+    assert 'href="/en/wizard/"' in html
+    assert "110" in html and "12356" in html
+
+
+def test_root_redirects_by_accept_language(client):
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")["Location"] == "/en/"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="zh-TW,zh;q=0.9")["Location"] == "/zh-hant/"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN")["Location"] == "/zh-hans/"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR")["Location"] == "/zh-hans/"
+    assert client.get("/")["Location"] == "/zh-hans/"
+
+
+def test_unknown_pages_get_the_localized_404(client):
+    for url, text in [
+        ("/en/guide/no-such-section/", "Page not found"),
+        ("/zh-hans/guide/no-such-section/", "找不到这个页面"),
+        ("/zh-hant/no/such/page/", "找不到這個頁面"),
+        ("/en/paths/nothing/", "Page not found"),
+    ]:
+        r = client.get(url)
+        assert r.status_code == 404, url
+        assert text in r.content.decode(), url
+
+
+def test_unpublished_sections_and_topics_are_hidden(client):
+    Section.objects.filter(slug="summary").update(published=False)
+    assert client.get("/en/guide/summary/").status_code == 404
+    Topic.objects.filter(slug="legal-action").update(published=False)
+    assert 'id="legal-action"' not in client.get("/en/guide/consequences/").content.decode()
+
+
+def test_healthz_reports_the_database(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert json.loads(r.content) == {"status": "ok", "database": True}
+    assert client.get("/readyz").status_code == 200
+
+
+def test_pages_load_nothing_from_another_host(client):
+    for url in public_pages("en"):
+        for source in parse(client.get(url)).sources:
+            assert source.startswith("/static/"), (url, source)
+
+
+@pytest.mark.parametrize(
+    "url_name", ["/en/", "/en/guide/", "/en/guide/consequences/", "/en/paths/rights/"]
+)
+def test_query_counts_are_bounded(client, django_assert_max_num_queries, url_name):
+    client.get(url_name)  # warm per-process caches
+    with django_assert_max_num_queries(4):
+        assert client.get(url_name).status_code == 200
+
+
+def test_section_page_weight_is_small(client):
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/zh-hans/guide/consequences/").content
+    assets = sum(
+        Path(finders.find(re.sub(r"^/static/", "", s))).stat().st_size
+        for s in parse(client.get("/zh-hans/guide/consequences/")).sources
+    )
+    assert len(html) + assets < 100_000, (len(html), assets)
