@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Prefetch
 
 from . import tree as engine
-from .models import ContentVersion, Question
+from .models import ContentVersion, Notice, PathPage, Question, Topic
 
 STATE_SALT = "guidance.wizard.state"
 
@@ -24,8 +25,20 @@ class LoadedTree:
     questions: dict[str, Question]  # with their choices prefetched, for the texts
 
 
-_cache: dict[str, object] = {}
+_cache: dict[str, tuple[int, object]] = {}
 _lock = threading.Lock()
+
+
+def per_content_version(name: str, build, version: int | None = None):
+    """Return `build()`, computed once per process for each content version."""
+    version = ContentVersion.current() if version is None else version
+    cached = _cache.get(name)
+    if cached and cached[0] == version:
+        return cached[1]
+    with _lock:
+        value = build()
+        _cache[name] = (version, value)
+    return value
 
 
 def tree_data(questions) -> dict:
@@ -56,19 +69,37 @@ def tree_data(questions) -> dict:
     }
 
 
+def _build_tree() -> LoadedTree:
+    questions = list(Question.objects.prefetch_related("choices"))
+    return LoadedTree(
+        tree=engine.build_tree(tree_data(questions)),
+        questions={q.key: q for q in questions},
+    )
+
+
 def load_tree(version: int | None = None) -> LoadedTree:
-    version = ContentVersion.current() if version is None else version
-    cached = _cache.get("tree")
-    if cached and cached[0] == version:
-        return cached[1]
-    with _lock:
-        questions = list(Question.objects.prefetch_related("choices"))
-        loaded = LoadedTree(
-            tree=engine.build_tree(tree_data(questions)),
-            questions={q.key: q for q in questions},
-        )
-        _cache["tree"] = (version, loaded)
-    return loaded
+    return per_content_version("tree", _build_tree, version)
+
+
+@dataclass(frozen=True)
+class ResultTexts:
+    paths: dict[str, PathPage]  # with steps and related topics prefetched
+    notices: dict[str, Notice]
+
+
+def _build_result_texts() -> ResultTexts:
+    pages = PathPage.objects.prefetch_related(
+        "steps",
+        Prefetch("related_topics", queryset=Topic.objects.published().select_related("section")),
+    )
+    return ResultTexts(
+        paths={p.key: p for p in pages},
+        notices={n.key: n for n in Notice.objects.all()},
+    )
+
+
+def load_result_texts(version: int | None = None) -> ResultTexts:
+    return per_content_version("result-texts", _build_result_texts, version)
 
 
 # --- The reader's answers, kept only in their browser ------------------------------------------

@@ -17,8 +17,14 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from .. import tree as engine
-from ..models import Notice, PathPage
-from ..wizard import LoadedTree, StateProblem, dump_state, load_state, load_tree
+from ..wizard import (
+    LoadedTree,
+    StateProblem,
+    dump_state,
+    load_result_texts,
+    load_state,
+    load_tree,
+)
 
 
 def _note_text(code: str | None) -> str:
@@ -176,10 +182,8 @@ def question(request, key):
 
 def _render_result(request, loaded: LoadedTree, answers: dict, route: engine.Walk):
     recommendation = engine.recommend(loaded.tree, answers)
-    pages = {
-        p.key: p for p in PathPage.objects.prefetch_related("steps", "related_topics__section")
-    }
-    notices = {n.key: n for n in Notice.objects.filter(key__in=recommendation.notices)}
+    texts = load_result_texts()
+    pages, notices = texts.paths, texts.notices
     summary = []
     for question_key, chosen in route.answered:
         question = loaded.questions[question_key]

@@ -1,0 +1,295 @@
+"""The wizard through real HTTP: plain forms, htmx, changing answers, and hostile input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import signing
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from guidance import tree as engine
+from guidance.models import Choice, Question
+from guidance.wizard import STATE_SALT, load_tree
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def start(client, language="en"):
+    r = client.post(f"/{language}/wizard/start/")
+    assert r.status_code == 302
+    return r["Location"]
+
+
+def answer(client, url, *choices, **extra):
+    return client.post(url, {"choice": list(choices)}, **extra)
+
+
+def walk_route(client, route, language="en"):
+    url = start(client, language)
+    for question_key, chosen in route:
+        assert url == f"/{language}/wizard/q/{question_key}/"
+        r = client.get(url)
+        assert r.status_code == 200
+        r = answer(client, url, *chosen)
+        assert r.status_code == 302, r.content.decode()[:500]
+        url = r["Location"]
+    assert url == f"/{language}/wizard/result/"
+    return client.get(url)
+
+
+def primary_path(html):
+    return re.search(r'data-path="(\w+)"', html).group(1)
+
+
+def test_every_route_of_the_shipped_tree_ends_in_a_recommendation():
+    tree = load_tree().tree
+    assert engine.validate(tree) == []
+    primaries, count = set(), 0
+    for route in engine.routes(tree):
+        count += 1
+        assert len(route) <= engine.MAX_ROUTE_LENGTH
+        result = engine.recommend(tree, dict(route))
+        primaries.add(result.primary)
+        assert result.ranked[0].reasons, route
+    assert primaries == set(engine.PATHS)
+    assert count > 50
+
+
+def test_a_route_through_plain_forms_reaches_a_result_with_reasons_and_steps(client):
+    tree = load_tree().tree
+    for route in list(engine.routes(tree))[:: max(1, len(list(engine.routes(tree))) // 25)]:
+        client.cookies.clear()
+        r = walk_route(client, route)
+        html = r.content.decode()
+        assert r.status_code == 200
+        expected = engine.recommend(tree, dict(route))
+        assert primary_path(html) == expected.primary
+        assert "Why we suggest this" in html
+        assert "Your first three steps" in html
+        for question_key, _ in route:
+            assert f'id="answer-{question_key}"' in html
+            assert f'href="/en/wizard/q/{question_key}/"' in html
+
+
+def test_each_path_can_come_first_through_the_pages(client):
+    tree = load_tree().tree
+    seen = {}
+    for route in engine.routes(tree):
+        primary = engine.recommend(tree, dict(route)).primary
+        seen.setdefault(primary, route)
+    for path, route in seen.items():
+        client.cookies.clear()
+        assert primary_path(walk_route(client, route, "zh-hans").content.decode()) == path
+
+
+def test_danger_scam_and_crisis_answers_put_notices_first(client):
+    tree = load_tree().tree
+    for flag in ("danger", "scam", "crisis", "court"):
+        route = next(
+            r for r in engine.routes(tree) if flag in engine.recommend(tree, dict(r)).notices
+        )
+        client.cookies.clear()
+        html = walk_route(client, route).content.decode()
+        assert f'data-notice="{flag}"' in html
+        assert html.index('data-notice="') < html.index('data-path="')
+    client.cookies.clear()
+    danger = next(
+        r for r in engine.routes(tree) if "danger" in engine.recommend(tree, dict(r)).notices
+    )
+    assert "110" in walk_route(client, danger).content.decode().split('data-path="')[0]
+
+
+def test_a_missing_answer_re_asks_with_a_clear_message(client):
+    url = start(client)
+    r = client.post(url, {})
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert 'class="error-summary"' in html and "Choose an answer." in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_none_of_these_cannot_be_combined(client):
+    multi = Question.objects.filter(kind="multi").first()
+    exclusive = multi.choices.get(exclusive=True)
+    other = multi.choices.filter(exclusive=False).first()
+    tree = load_tree().tree
+    route = next(r for r in engine.routes(tree) if multi.key in dict(r))
+    url = start(client)
+    for question_key, chosen in route:
+        if question_key == multi.key:
+            break
+        url = answer(client, url, *chosen)["Location"]
+    r = answer(client, url, exclusive.key, other.key)
+    assert r.status_code == 200
+    assert "cannot be combined" in r.content.decode()
+
+
+def test_back_shows_the_previous_answer_selected(client):
+    url = start(client)
+    first = Question.objects.order_by("order").first()
+    choice = first.choices.first()
+    r = answer(client, url, choice.key)
+    html = client.get(r["Location"]).content.decode()
+    assert f'href="/en/wizard/q/{first.key}/"' in html  # the Back link
+    back = client.get(f"/en/wizard/q/{first.key}/").content.decode()
+    assert re.search(rf'value="{choice.key}" id="choice-{choice.key}" checked', back)
+
+
+def test_changing_an_answer_keeps_later_answers_still_on_the_route(client):
+    tree = load_tree().tree
+    route = next(iter(engine.routes(tree)))
+    walk_route(client, route)
+    first_key, first_answer = route[0]
+    question = tree.question(first_key)
+    same_next = [
+        c.key
+        for c in question.choices
+        if c.key != first_answer[0] and c.next == question.choice(first_answer[0]).next
+    ]
+    r = answer(client, f"/en/wizard/q/{first_key}/", same_next[0])
+    assert r["Location"] == "/en/wizard/result/"  # nothing else needed asking
+    html = client.get("/en/wizard/result/").content.decode()
+    label = Choice.objects.get(question__key=first_key, key=same_next[0]).label_en
+    assert label in html
+
+
+def test_changing_an_answer_that_opens_a_new_branch_asks_only_the_new_questions(client):
+    tree = load_tree().tree
+    first = tree.question(tree.start)
+    targets = {c.next for c in first.choices}
+    assert len(targets) > 1, "the shipped tree branches at its first question"
+    route = next(iter(engine.routes(tree)))
+    walk_route(client, route)
+    other = next(c for c in first.choices if c.next != first.choice(route[0][1][0]).next)
+    r = answer(client, f"/en/wizard/q/{tree.start}/", other.key)
+    assert r["Location"] == f"/en/wizard/q/{other.next}/"
+
+
+def test_start_again_clears_the_answers(client):
+    url = start(client)
+    answer(client, url, Question.objects.order_by("order").first().choices.first().key)
+    r = client.post("/en/wizard/restart/")
+    assert r["Location"] == "/en/wizard/?note=restarted"
+    assert r.cookies["wizard"].value == ""
+    assert "cleared" in client.get(r["Location"]).content.decode()
+
+
+def test_the_answers_live_only_in_a_signed_cookie_and_pages_are_not_cached(client):
+    url = start(client)
+    r = answer(client, url, Question.objects.order_by("order").first().choices.first().key)
+    cookie = r.cookies["wizard"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    r = client.get(r["Location"])
+    assert "no-store" in r["Cache-Control"]
+    assert "HX-Request" in r["Vary"]
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "garbage",
+        "",
+        "a" * 5000,
+        signing.dumps({"v": "stale-tree", "a": []}, salt=STATE_SALT),
+        signing.dumps({"v": None, "a": "x"}, salt=STATE_SALT),
+        signing.dumps([1, 2, 3], salt=STATE_SALT),
+        signing.dumps({"v": "x"}, salt="another-salt"),
+    ],
+)
+def test_a_tampered_or_stale_state_restarts_politely(client, cookie):
+    client.cookies["wizard"] = cookie
+    first = Question.objects.order_by("order").first()
+    for method, url in [
+        ("get", "/en/wizard/result/"),
+        ("get", f"/en/wizard/q/{first.key}/"),
+        ("post", f"/en/wizard/q/{first.key}/"),
+    ]:
+        client.cookies["wizard"] = cookie
+        r = getattr(client, method)(url, follow=True)
+        assert r.status_code == 200
+        if cookie:
+            assert r.redirect_chain, url
+
+
+def test_forged_answers_inside_a_valid_signature_restart(client):
+    tree = load_tree().tree
+    client.cookies["wizard"] = signing.dumps(
+        {"v": tree.digest, "a": [[tree.start, ["not-a-choice"]]]}, salt=STATE_SALT
+    )
+    r = client.get("/en/wizard/result/", follow=True)
+    assert r.redirect_chain[-1][0] == "/en/wizard/?note=invalid"
+    assert "could not read your saved answers" in r.content.decode()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["not-a-choice"], ["\x00"], ["x" * 10000], ["overdue", "<script>"]],
+)
+def test_unknown_values_restart_instead_of_failing(client, values):
+    url = start(client)
+    r = client.post(url, {"choice": values})
+    assert r.status_code == 302
+    assert r["Location"] == "/en/wizard/?note=invalid"
+
+
+def test_a_question_out_of_order_takes_the_reader_to_where_they_are(client):
+    last = Question.objects.order_by("-order").first()
+    start(client)
+    r = client.get(f"/en/wizard/q/{last.key}/")
+    assert r.status_code == 302
+    first = Question.objects.order_by("order").first()
+    assert r["Location"] == f"/en/wizard/q/{first.key}/?note=moved"
+    assert client.get("/en/wizard/q/no-such-question/").status_code == 404
+
+
+def test_methods_other_than_get_and_post_are_refused(client):
+    assert client.put("/en/wizard/start/").status_code == 405
+    assert client.delete("/en/wizard/result/").status_code == 405
+
+
+def test_htmx_swaps_only_the_step_and_pushes_the_url(client):
+    r = client.post("/en/wizard/start/", **HTMX, follow=True)
+    html = r.content.decode()
+    assert "<html" not in html and 'id="wizard-step"' in html
+    first = Question.objects.order_by("order").first()
+    r = answer(client, f"/en/wizard/q/{first.key}/", first.choices.first().key, **HTMX)
+    assert r.status_code == 200
+    assert "<html" not in r.content.decode()
+    assert r["HX-Push-Url"].startswith("/en/wizard/")
+    full = client.get(r["HX-Push-Url"])
+    assert "<html" in full.content.decode()
+
+
+def test_query_counts_per_step_are_bounded(client, django_assert_max_num_queries):
+    url = start(client)
+    client.get(url)  # the tree is built once and then cached
+    with django_assert_max_num_queries(1):
+        client.get(url)
+    tree = load_tree().tree
+    route = next(iter(engine.routes(tree)))
+    walk_route(client, route)
+    with django_assert_max_num_queries(4):
+        client.get("/en/wizard/result/")
+
+
+def test_an_editor_change_is_seen_by_the_next_request(client):
+    first = Question.objects.order_by("order").first()
+    url = start(client)
+    client.get(url)
+    first.text_en = "A question an editor just rewrote"
+    first.save()
+    assert "A question an editor just rewrote" in client.get(url).content.decode()
+
+
+def test_the_system_check_fails_on_a_broken_tree():
+    call_command("check")
+    choice = Choice.objects.filter(next_key__gt="").first()
+    Choice.objects.filter(pk=choice.pk).update(next_key="nowhere")
+    from guidance.models import ContentVersion
+
+    ContentVersion.bump()
+    with pytest.raises(SystemCheckError, match="nowhere"):
+        call_command("check")
