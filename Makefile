@@ -26,14 +26,16 @@ var/secret_key:
 	@$(PY) -c "import secrets; print(secrets.token_urlsafe(64))" > $@
 	@chmod 600 $@
 
+# The local production-like environment: DEBUG off, the generated secret, SQLite under var/.
+LOCAL_ENV = SECRET_KEY="$$(cat var/secret_key)" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}"
+
 setup: $(VENV)/.synced var/secret_key
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_content
-	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(LOCAL_ENV) $(PY) manage.py migrate --noinput --verbosity 0
+	@$(LOCAL_ENV) $(PY) manage.py load_content
+	@$(LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: setup
-	SECRET_KEY=$$(cat var/secret_key) ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
-	  $(VENV)/bin/gunicorn portal.wsgi --config portal/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+	$(LOCAL_ENV) $(VENV)/bin/gunicorn portal.wsgi --config portal/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

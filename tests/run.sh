@@ -8,7 +8,7 @@ PY=.venv/bin/python
 bash tests/e2e/ensure_chromium.sh
 
 echo "== Tests on SQLite =="
-$PY -m pytest "$@"
+$PY -m pytest -n 2 "$@"
 
 pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if $PY - "$pg_url" <<'PYEOF'
@@ -21,7 +21,7 @@ except Exception as error:
 PYEOF
 then
   echo "== Tests on PostgreSQL ($pg_url) =="
-  DATABASE_URL="$pg_url" $PY -m pytest "$@"
+  DATABASE_URL="$pg_url" $PY -m pytest -n 2 "$@"
 elif [ -n "${REQUIRE_POSTGRES:-}" ] || [ -n "${TEST_DATABASE_URL:-}" ]; then
   echo "PostgreSQL is required here but could not be reached." >&2
   exit 1

@@ -8,6 +8,9 @@ import pytest
 from django.core import signing
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from guidance import tree as engine
 from guidance.models import Choice, Question
@@ -293,3 +296,36 @@ def test_the_system_check_fails_on_a_broken_tree():
     ContentVersion.bump()
     with pytest.raises(SystemCheckError, match="nowhere"):
         call_command("check")
+
+
+# What a browser can put in a cookie header: printable ASCII.
+cookie_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=400) | st.just(
+    signing.dumps({"v": "x", "a": [["overdue", ["x"]]]}, salt=STATE_SALT)
+)
+junk_text = st.text(max_size=300) | st.sampled_from(["", "\x00", "💥" * 50, "overdue", "x" * 5000])
+
+
+@hypothesis_settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    key=st.sampled_from(["overdue", "pay", "collector", "coping", "nope", "x" * 60]),
+    choices=st.lists(junk_text, max_size=5),
+    cookie=cookie_text,
+    extra=st.dictionaries(st.sampled_from(["note", "choice", "csrfmiddlewaretoken"]), junk_text),
+    language=st.sampled_from(["en", "zh-hans", "zh-hant"]),
+)
+def test_hostile_submissions_never_cause_a_server_error(
+    client, key, choices, cookie, extra, language
+):
+    client.raise_request_exception = False
+    client.cookies["wizard"] = cookie
+    url = f"/{language}/wizard/q/{key}/"
+    for response in (
+        client.post(url, {"choice": choices, **extra}),
+        client.get(url, extra),
+        client.get(f"/{language}/wizard/result/", extra),
+        client.get(f"/{language}/wizard/", extra),
+        client.post(f"/{language}/wizard/start/", extra),
+    ):
+        assert response.status_code < 500

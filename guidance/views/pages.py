@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..models import PATH_KEYS, Notice, PathPage, Section, Source, Topic
 
@@ -16,14 +16,14 @@ def _published_topics():
     )
 
 
-@require_GET
+@require_safe
 def home(request):
     sections = list(Section.objects.published())
     emergency = Notice.objects.filter(key="emergency").first()
     return render(request, "pages/home.html", {"sections": sections, "emergency": emergency})
 
 
-@require_GET
+@require_safe
 def guide_index(request):
     sections = Section.objects.published().prefetch_related(
         Prefetch(
@@ -42,7 +42,7 @@ def guide_index(request):
     return render(request, "pages/guide_index.html", {"sections": sections})
 
 
-@require_GET
+@require_safe
 def section_detail(request, slug):
     sections = list(
         Section.objects.published().only(
@@ -74,7 +74,7 @@ def section_detail(request, slug):
     return render(request, "pages/section.html", context)
 
 
-@require_GET
+@require_safe
 def path_detail(request, key):
     if key not in PATH_KEYS:
         raise Http404

@@ -8,10 +8,10 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language_from_request
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
-@require_GET
+@require_safe
 def language_redirect(request):
     language = get_language_from_request(request, check_path=False)
     response = HttpResponseRedirect(f"/{language}/")
@@ -29,7 +29,7 @@ def _database_ok() -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     database = _database_ok()
     return JsonResponse(
@@ -39,7 +39,7 @@ def healthz(request):
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
     database = _database_ok()
     migrated = False

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -87,7 +87,7 @@ def _render(request, template: str, context: dict, status: int = 200):
 
 @never_cache
 @vary_on_headers("HX-Request")
-@require_http_methods(["GET"])
+@require_safe
 def intro(request):
     loaded = load_tree()
     if not loaded.tree.questions:
@@ -224,7 +224,7 @@ def _render_result(request, loaded: LoadedTree, answers: dict, route: engine.Wal
 
 @never_cache
 @vary_on_headers("HX-Request")
-@require_http_methods(["GET"])
+@require_safe
 def result(request):
     loaded = load_tree()
     state = _read_answers(request, loaded)
