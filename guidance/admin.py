@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from . import tree as engine
 from .models import (
     Choice,
+    MessageTemplate,
     Notice,
     PathPage,
     PathStep,
@@ -172,3 +173,27 @@ class QuestionAdmin(admin.ModelAdmin):
         problems = engine.validate(engine.build_tree(tree_data(remaining)))
         protected = [*protected, *(describe(p) for p in problems)]
         return deleted, counts, perms_needed, protected
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["title_zh_hans", "slug", "order", "published", "last_reviewed"]
+    list_editable = ["order", "published"]
+    list_display_links = ["title_zh_hans"]
+    fieldsets = [
+        (None, {"fields": ["slug", "order", "published", "last_reviewed", "fields"]}),
+        (
+            _("标题和用途"),
+            {"fields": translated("title", "summary", "when_to_use", "when_not_to_use")},
+        ),
+        (
+            _("消息正文"),
+            {
+                "fields": translated("sms", "letter"),
+                "description": _(
+                    "用花括号写占位符，例如 {name}、{lender}、{today}。"
+                    "含有读者没填的占位符的那一行会被省略。"
+                ),
+            },
+        ),
+    ]

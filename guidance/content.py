@@ -19,6 +19,7 @@ from django.db import transaction
 from .models import (
     Choice,
     ContentVersion,
+    MessageTemplate,
     Notice,
     PathPage,
     PathStep,
@@ -62,6 +63,7 @@ def read_content(directory: Path = CONTENT_DIR) -> dict:
         "paths": [_read_toml(p) for p in sorted((directory / "paths").glob("*.toml"))],
         "notices": _read_toml(directory / "notices.toml").get("notices", []),
         "wizard": _read_toml(directory / "wizard.toml"),
+        "messages": [_read_toml(p) for p in sorted((directory / "messages").glob("*.toml"))],
     }
 
 
@@ -156,7 +158,7 @@ class _Steps(_Children):
     def __init__(self, steps, related):
         super().__init__(
             [{"order": i, **translated_values(s, ("title", "body"))} for i, s in enumerate(steps)]
-            + [{"related": list(related)}]
+            + [{"related": sorted(related)}]
         )
 
     def read(self, path):
@@ -290,6 +292,24 @@ def load_content(content: dict | None = None) -> LoadReport:
             _Choices(question_data.get("choices", [])),
             report,
             f"question {question_data['key']}",
+        )
+    for order, message_data in enumerate(content.get("messages", []), start=1):
+        _apply(
+            MessageTemplate,
+            {"slug": message_data["slug"]},
+            {
+                "order": order,
+                "published": message_data.get("published", True),
+                "fields": ", ".join(message_data.get("fields", [])),
+                "last_reviewed": _date(message_data.get("last_reviewed")),
+                **translated_values(
+                    message_data,
+                    ("title", "summary", "when_to_use", "when_not_to_use", "sms", "letter"),
+                ),
+            },
+            _Children(),
+            report,
+            f"message {message_data['slug']}",
         )
     ContentVersion.bump()
     return report

@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from . import composer
 from .translation import TranslatedField, TranslatedModel
 
 PATH_KEYS = ("communicate", "rights", "professional")
@@ -275,3 +277,77 @@ class ContentVersion(models.Model):
         updated = cls.objects.filter(pk=1).update(number=models.F("number") + 1)
         if not updated:
             cls.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
+class MessageTemplate(TranslatedModel):
+    slug = models.SlugField(_("网址名"), unique=True)
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    published = models.BooleanField(_("已发布"), default=True)
+    fields = models.CharField(
+        _("表单里的栏目"),
+        max_length=300,
+        help_text=format_lazy(_("用逗号分隔，可用：{fields}。"), fields=", ".join(composer.FIELDS)),
+    )
+    title = TranslatedField(models.CharField, _("标题"), max_length=200)
+    summary = TranslatedField(models.CharField, _("一句话简介"), max_length=300)
+    when_to_use = TranslatedField(models.TextField, _("什么时候用（Markdown）"), max_length=3000)
+    when_not_to_use = TranslatedField(
+        models.TextField, _("什么时候不要用（Markdown）"), max_length=3000
+    )
+    sms = TranslatedField(models.TextField, _("短信版"), max_length=2000)
+    letter = TranslatedField(models.TextField, _("书面版（邮件或信件）"), max_length=8000)
+    last_reviewed = models.DateField(_("最近核对日期"), default=datetime.date.today)
+    updated_at = models.DateTimeField(auto_now=True)
+    seed_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ContentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("消息模板")
+        verbose_name_plural = _("消息模板")
+
+    def __str__(self) -> str:
+        return self.title_zh_hans
+
+    def get_absolute_url(self) -> str:
+        return reverse("guidance:message", args=[self.slug])
+
+    @property
+    def field_list(self) -> list[str]:
+        return [f.strip() for f in self.fields.split(",") if f.strip()]
+
+    def clean(self):
+        errors: dict[str, list[str]] = {}
+        unknown = [f for f in self.field_list if f not in composer.FIELDS]
+        if unknown:
+            errors["fields"] = [
+                _("没有这样的栏目：%(names)s。可用的栏目是：%(fields)s。")
+                % {"names": ", ".join(unknown), "fields": ", ".join(composer.FIELDS)}
+            ]
+        missing = [f for f in composer.REQUIRED_FIELDS if f not in self.field_list]
+        if missing:
+            errors.setdefault("fields", []).append(
+                _("每个模板都要有这些栏目：%(names)s。") % {"names": ", ".join(missing)}
+            )
+        for name in ("sms", "letter"):
+            for language in ("zh_hans", "en", "zh_hant"):
+                field = f"{name}_{language}"
+                for kind, detail in composer.placeholder_problems(
+                    getattr(self, field), self.field_list
+                ):
+                    errors.setdefault(field, []).append(
+                        {
+                            "unknown": _("不认识的占位符 {%(x)s}。可用的有：%(fields)s。"),
+                            "not-offered": _(
+                                "占位符 {%(x)s} 不在“表单里的栏目”中，读者没法填写它。"
+                            ),
+                            "malformed": _(
+                                "“%(x)s”里的花括号不成对，或括号里不是占位符名称。"
+                                "占位符的写法是 {name}。"
+                            ),
+                        }[kind]
+                        % {"x": detail, "fields": ", ".join([*composer.FIELDS, "today"])}
+                    )
+        if errors:
+            raise ValidationError(errors)

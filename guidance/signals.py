@@ -6,6 +6,7 @@ from django.dispatch import receiver
 from .models import (
     Choice,
     ContentVersion,
+    MessageTemplate,
     Notice,
     PathPage,
     PathStep,
@@ -15,7 +16,17 @@ from .models import (
     Topic,
 )
 
-CONTENT_MODELS = (Section, Topic, Source, PathPage, PathStep, Notice, Question, Choice)
+CONTENT_MODELS = (
+    Section,
+    Topic,
+    Source,
+    PathPage,
+    PathStep,
+    Notice,
+    Question,
+    Choice,
+    MessageTemplate,
+)
 
 
 @receiver(post_save)

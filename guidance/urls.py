@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import pages, wizard
+from .views import pages, tools, wizard
 
 app_name = "guidance"
 
@@ -14,4 +14,14 @@ urlpatterns = [
     path("wizard/q/<slug:key>/", wizard.question, name="wizard-question"),
     path("wizard/result/", wizard.result, name="wizard-result"),
     path("wizard/restart/", wizard.restart, name="wizard-restart"),
+]
+
+urlpatterns += [
+    path("messages/", tools.message_index, name="messages"),
+    path("messages/<slug:slug>/", tools.message_detail, name="message"),
+    path("reminder.ics", tools.reminder, name="reminder"),
+    path("log/", tools.contact_log, name="log"),
+    path("call/", tools.call_script, name="call"),
+    path("budget/", tools.budget, name="budget"),
+    path("search/", tools.search_page, name="search"),
 ]
