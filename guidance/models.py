@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
@@ -256,27 +257,31 @@ class Choice(TranslatedModel):
 
 
 class ContentVersion(models.Model):
-    """One row whose number goes up on every content change: the key for every cache.
+    """One row that changes on every content change: the key for every cache.
 
     Reading it costs one query per request and keeps every app server in step, without a
-    shared cache.
+    shared cache. The key is a fresh random token at each change (not just a counter), so a
+    database restored from a backup, or a rolled-back transaction, can never meet a cache
+    entry made for different content.
     """
 
     number = models.PositiveBigIntegerField(default=0)
+    token = models.CharField(max_length=32, default="initial")
 
     def __str__(self) -> str:
         return f"content version {self.number}"
 
     @classmethod
-    def current(cls) -> int:
-        row = cls.objects.filter(pk=1).values_list("number", flat=True).first()
-        return row or 0
+    def current(cls) -> str:
+        token = cls.objects.filter(pk=1).values_list("token", flat=True).first()
+        return token or "empty"
 
     @classmethod
     def bump(cls) -> None:
-        updated = cls.objects.filter(pk=1).update(number=models.F("number") + 1)
+        token = uuid.uuid4().hex
+        updated = cls.objects.filter(pk=1).update(number=models.F("number") + 1, token=token)
         if not updated:
-            cls.objects.get_or_create(pk=1, defaults={"number": 1})
+            cls.objects.get_or_create(pk=1, defaults={"number": 1, "token": token})
 
 
 class MessageTemplate(TranslatedModel):

@@ -25,11 +25,11 @@ class LoadedTree:
     questions: dict[str, Question]  # with their choices prefetched, for the texts
 
 
-_cache: dict[str, tuple[int, object]] = {}
+_cache: dict[str, tuple[str, object]] = {}
 _lock = threading.Lock()
 
 
-def per_content_version(name: str, build, version: int | None = None):
+def per_content_version(name: str, build, version: str | None = None):
     """Return `build()`, computed once per process for each content version."""
     version = ContentVersion.current() if version is None else version
     cached = _cache.get(name)
@@ -77,7 +77,7 @@ def _build_tree() -> LoadedTree:
     )
 
 
-def load_tree(version: int | None = None) -> LoadedTree:
+def load_tree(version: str | None = None) -> LoadedTree:
     return per_content_version("tree", _build_tree, version)
 
 
@@ -98,7 +98,7 @@ def _build_result_texts() -> ResultTexts:
     )
 
 
-def load_result_texts(version: int | None = None) -> ResultTexts:
+def load_result_texts(version: str | None = None) -> ResultTexts:
     return per_content_version("result-texts", _build_result_texts, version)
 
 

@@ -12,6 +12,7 @@ max_requests = 2000
 max_requests_jitter = 200
 preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = "-"
-# No query strings (%(q)s) and no full client address: they may say something about the reader.
-access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# The app logs one JSON line per request (guidance/logging.py): no query strings, no addresses,
+# wizard steps masked. gunicorn's own access log would repeat it with the client's address.
+accesslog = None
+errorlog = "-"

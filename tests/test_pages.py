@@ -133,10 +133,31 @@ def test_unknown_pages_get_the_localized_404(client):
 
 
 def test_unpublished_sections_and_topics_are_hidden(client):
-    Section.objects.filter(slug="summary").update(published=False)
+    assert client.get("/en/guide/summary/").status_code == 200  # now cached
+    section = Section.objects.get(slug="summary")
+    section.published = False
+    section.save()
     assert client.get("/en/guide/summary/").status_code == 404
-    Topic.objects.filter(slug="legal-action").update(published=False)
+    assert 'id="legal-action"' in client.get("/en/guide/consequences/").content.decode()
+    topic = Topic.objects.get(slug="legal-action")
+    topic.published = False
+    topic.save()
     assert 'id="legal-action"' not in client.get("/en/guide/consequences/").content.decode()
+
+
+def test_guidance_pages_answer_conditional_requests(client, django_assert_max_num_queries):
+    first = client.get("/en/guide/consequences/")
+    etag = first["ETag"]
+    with django_assert_max_num_queries(1):
+        again = client.get("/en/guide/consequences/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    topic = Topic.objects.get(slug="legal-action")
+    topic.title_en = "Changed by an editor"
+    topic.save()
+    changed = client.get("/en/guide/consequences/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert "Changed by an editor" in changed.content.decode()
 
 
 def test_healthz_reports_the_database(client):

@@ -2,12 +2,49 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import wraps
+
+from django.core.cache import cache
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
+from django.utils.cache import quote_etag
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from ..models import PATH_KEYS, Notice, PathPage, Section, Source, Topic
+from ..models import PATH_KEYS, ContentVersion, Notice, PathPage, Section, Source, Topic
+
+PAGE_CACHE_SECONDS = 60 * 60 * 24
+
+
+def content_page(view):
+    """Serve a public content page from the cache, keyed by the content version, with an ETag.
+
+    Every edit bumps the version, so a cached page is never stale on any server, and a browser
+    revalidating an unchanged page gets a 304 for one small query.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        key = f"page:{ContentVersion.current()}:{get_language()}:{request.path}"
+        etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+        else:
+            content = cache.get(key)
+            if content is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200:
+                    return response
+                cache.set(key, response.content, PAGE_CACHE_SECONDS)
+            else:
+                response = HttpResponse(content)
+        response["ETag"] = etag
+        response["Cache-Control"] = "no-cache"
+        return response
+
+    return wrapper
 
 
 def _published_topics():
@@ -17,6 +54,7 @@ def _published_topics():
 
 
 @require_safe
+@content_page
 def home(request):
     sections = list(Section.objects.published())
     emergency = Notice.objects.filter(key="emergency").first()
@@ -24,6 +62,7 @@ def home(request):
 
 
 @require_safe
+@content_page
 def guide_index(request):
     sections = Section.objects.published().prefetch_related(
         Prefetch(
@@ -43,6 +82,7 @@ def guide_index(request):
 
 
 @require_safe
+@content_page
 def section_detail(request, slug):
     sections = list(
         Section.objects.published().only(
@@ -75,6 +115,7 @@ def section_detail(request, slug):
 
 
 @require_safe
+@content_page
 def path_detail(request, key):
     if key not in PATH_KEYS:
         raise Http404

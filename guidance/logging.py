@@ -1,0 +1,71 @@
+"""JSON log lines with a request id, and nothing that could identify a reader.
+
+Paths are logged without query strings, and the wizard's question keys are masked (which question
+someone is on says something about their answers). No IP addresses, no form data, no cookies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+MASKED_PATHS = [(re.compile(r"/wizard/q/[^/]+/"), "/wizard/q/*/")]
+
+logger = logging.getLogger("portal.requests")
+
+
+def safe_path(path: str) -> str:
+    for pattern, replacement in MASKED_PATHS:
+        path = pattern.sub(replacement, path)
+    return path[:200]
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": request_id_var.get(),
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class RequestLogMiddleware:
+    """Give each request an id (kept from a proxy's X-Request-ID when sane) and log one line."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            logger.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": safe_path(request.path),
+                        "status": response.status_code,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                    }
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
