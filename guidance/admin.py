@@ -1,11 +1,22 @@
+"""The editors' admin: every content model, versioned, validated, with review dates."""
+
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.template.response import TemplateResponse
+from django.contrib.admin.utils import quote
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext_lazy as _
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from . import tree as engine
+from .history import compare_revisions
 from .models import (
     Choice,
     MessageTemplate,
@@ -18,15 +29,82 @@ from .models import (
     Topic,
 )
 from .problems import describe
+from .rendering import render_markdown
 from .wizard import tree_data
 
 admin.site.site_header = _("催收自助指引 · 内容管理")
 admin.site.site_title = _("催收自助指引")
+admin.site.index_title = _("内容管理")
+
+REVIEW_FIELDS = ["last_reviewed", "reviewed_by", "review_due"]
 
 
 def translated(*names: str) -> list[str]:
     """Form fields for translated texts: Simplified, English, hand-written Traditional."""
     return [f"{name}_{lang}" for name in names for lang in ("zh_hans", "en", "zh_hant")]
+
+
+class MarkdownPreviewMedia:
+    """Adds the "preview" button under every Markdown field of the change form."""
+
+    class Media:
+        js = ["admin_extra/markdown-preview.js"]
+        css = {"all": ["admin_extra/admin.css"]}
+
+
+class ContentAdmin(MarkdownPreviewMedia, VersionAdmin):
+    """Every save is a version (with inlines); history can be compared and restored."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="%s_%s_compare" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The version list, with the ids the compare form needs."""
+        info = self.admin_site.name, self.opts.app_label, self.opts.model_name
+        versions = Version.objects.get_for_object_reference(self.model, object_id)
+        action_list = [
+            {
+                "revision": version.revision,
+                "version_id": version.pk,
+                "url": reverse("%s:%s_%s_revision" % info, args=(quote(object_id), version.pk)),
+            }
+            for version in versions.select_related("revision", "revision__user").order_by(
+                "-revision__date_created", "-pk"
+            )
+        ]
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "action_list": action_list}
+        )
+
+    def compare_view(self, request, object_id):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        versions = Version.objects.get_for_object_reference(self.model, object_id)
+        try:
+            old = versions.get(pk=int(request.GET.get("a", "")))
+            new = versions.get(pk=int(request.GET.get("b", "")))
+        except (ValueError, Version.DoesNotExist) as error:
+            raise Http404 from error
+        if old.revision.date_created > new.revision.date_created:
+            old, new = new, old
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "object_id": object_id,
+            "title": _("比较两个版本"),
+            "old": old,
+            "new": new,
+            "changes": compare_revisions(self.model, object_id, old, new),
+        }
+        return TemplateResponse(request, "admin/guidance/compare.html", context)
 
 
 class SourceInline(admin.TabularInline):
@@ -36,7 +114,7 @@ class SourceInline(admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ContentAdmin):
     list_display = ["title_zh_hans", "title_en", "slug", "order", "published", "last_reviewed"]
     list_editable = ["order", "published"]
     list_display_links = ["title_zh_hans"]
@@ -48,14 +126,15 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["title_zh_hans", "section", "slug", "order", "published", "last_reviewed"]
+class TopicAdmin(ContentAdmin):
+    list_display = ["title_zh_hans", "section", "slug", "order", "published", "review_due"]
     list_filter = ["section", "published"]
     search_fields = ["title_zh_hans", "title_en", "body_zh_hans", "body_en", "slug"]
     list_select_related = ["section"]
     inlines = [SourceInline]
     fieldsets = [
-        (None, {"fields": ["section", "slug", "order", "published", "last_reviewed"]}),
+        (None, {"fields": ["section", "slug", "order", "published"]}),
+        (_("核对"), {"fields": REVIEW_FIELDS}),
         (_("标题和简介"), {"fields": translated("title", "summary")}),
         (_("要点（每行一条）"), {"fields": translated("key_points")}),
         (_("正文（Markdown）"), {"fields": translated("body")}),
@@ -69,20 +148,46 @@ class PathStepInline(admin.StackedInline):
 
 
 @admin.register(PathPage)
-class PathPageAdmin(admin.ModelAdmin):
-    list_display = ["title_zh_hans", "key", "last_reviewed"]
+class PathPageAdmin(ContentAdmin):
+    list_display = ["title_zh_hans", "key", "last_reviewed", "review_due"]
     inlines = [PathStepInline]
     filter_horizontal = ["related_topics"]
     fieldsets = [
-        (None, {"fields": ["key", "last_reviewed", "related_topics"]}),
+        (None, {"fields": ["key", "related_topics"]}),
+        (_("核对"), {"fields": REVIEW_FIELDS}),
         (_("文字"), {"fields": translated("title", "summary", "body")}),
     ]
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ContentAdmin):
     list_display = ["key", "title_zh_hans"]
     fields = ["key", *translated("title", "body")]
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(ContentAdmin):
+    list_display = ["title_zh_hans", "slug", "order", "published", "review_due"]
+    list_editable = ["order", "published"]
+    list_display_links = ["title_zh_hans"]
+    fieldsets = [
+        (None, {"fields": ["slug", "order", "published", "fields"]}),
+        (_("核对"), {"fields": REVIEW_FIELDS}),
+        (_("标题和用途"), {"fields": translated("title", "summary", "when_to_use", "when_not_to_use")}),
+        (
+            _("消息正文"),
+            {
+                "fields": translated("sms", "letter"),
+                "description": _(
+                    "用花括号写占位符，例如 {name}、{lender}、{today}。"
+                    "含有读者没填的占位符的那一行会被省略。"
+                ),
+            },
+        ),
+    ]
+
+
+# --- The wizard ---------------------------------------------------------------------------------
 
 
 class ChoiceInlineFormSet(forms.BaseInlineFormSet):
@@ -92,27 +197,24 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        question = self.instance
         choices = []
         for form in self.forms:
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
             data = form.cleaned_data
-            choices.append(
-                {
-                    "key": data["key"],
-                    "next": data.get("next_key", ""),
-                    "order": data.get("order", 0),
-                    "weights": {
-                        "communicate": data.get("weight_communicate", 0),
-                        "rights": data.get("weight_rights", 0),
-                        "professional": data.get("weight_professional", 0),
-                    },
-                    "flags": [f.strip() for f in data.get("flags", "").split(",") if f.strip()],
-                    "exclusive": data.get("exclusive", False),
-                }
-            )
-        problems = proposed_tree_problems(question, sorted(choices, key=lambda c: c["order"]))
+            choices.append({
+                "key": data["key"],
+                "next": data.get("next_key", ""),
+                "order": data.get("order", 0),
+                "weights": {
+                    "communicate": data.get("weight_communicate", 0),
+                    "rights": data.get("weight_rights", 0),
+                    "professional": data.get("weight_professional", 0),
+                },
+                "flags": [f.strip() for f in data.get("flags", "").split(",") if f.strip()],
+                "exclusive": data.get("exclusive", False),
+            })
+        problems = proposed_tree_problems(self.instance, sorted(choices, key=lambda c: c["order"]))
         if problems:
             raise ValidationError([describe(p) for p in problems])
 
@@ -128,14 +230,12 @@ def proposed_tree_problems(question: Question, choices: list[dict]) -> list[engi
         "choices": choices,
     }
     ordered = sorted(
-        [(q.order, q.pk or 0, q.key, d) for q, d in zip(others, data["questions"], strict=True)]
-        + [(question.order, question.pk or 0, question.key, proposed)],
+        [(q.order, q.pk or 0, d) for q, d in zip(others, data["questions"], strict=True)]
+        + [(question.order, question.pk or 0, proposed)],
         key=lambda item: (item[0], item[1]),
     )
-    questions = [item[3] for item in ordered]
-    return engine.validate(
-        engine.build_tree({"start": questions[0]["key"], "questions": questions})
-    )
+    questions = [item[2] for item in ordered]
+    return engine.validate(engine.build_tree({"start": questions[0]["key"], "questions": questions}))
 
 
 class ChoiceInline(admin.TabularInline):
@@ -143,27 +243,47 @@ class ChoiceInline(admin.TabularInline):
     formset = ChoiceInlineFormSet
     extra = 0
     fields = [
-        "order",
-        "key",
-        "next_key",
-        "weight_communicate",
-        "weight_rights",
-        "weight_professional",
-        "flags",
-        "exclusive",
-        *translated("label", "reason"),
+        "order", "key", "next_key", "weight_communicate", "weight_rights",
+        "weight_professional", "flags", "exclusive", *translated("label", "reason"),
     ]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ContentAdmin):
     list_display = ["key", "text_zh_hans", "kind", "order", "next_key"]
     list_editable = ["order"]
     inlines = [ChoiceInline]
+    change_list_template = "admin/guidance/question/change_list.html"
     fieldsets = [
         (None, {"fields": ["key", "order", "kind", "next_key"]}),
         (_("文字"), {"fields": translated("text", "help")}),
     ]
+
+    def get_urls(self):
+        return [
+            path("tree/", self.admin_site.admin_view(self.tree_view), name="guidance_tree"),
+            *super().get_urls(),
+        ]
+
+    def tree_view(self, request):
+        """The whole wizard as a nested outline, with the validator's problems highlighted."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        questions = list(Question.objects.prefetch_related("choices"))
+        tree = engine.build_tree(tree_data(questions))
+        problems = engine.validate(tree)
+        flagged = {p.question for p in problems if p.question}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("问答的结构图"),
+            "questions": questions,
+            "problems": [describe(p) for p in problems],
+            "flagged": flagged,
+            "routes": sum(1 for _ in engine.routes(tree)) if not problems else None,
+            "longest": engine.questions_left(tree, tree.start) if questions else 0,
+        }
+        return TemplateResponse(request, "admin/guidance/tree.html", context)
 
     def get_deleted_objects(self, objs, request):
         """Refuse to delete questions whose loss would break the tree (shown as 'protected')."""
@@ -175,25 +295,11 @@ class QuestionAdmin(admin.ModelAdmin):
         return deleted, counts, perms_needed, protected
 
 
-@admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
-    list_display = ["title_zh_hans", "slug", "order", "published", "last_reviewed"]
-    list_editable = ["order", "published"]
-    list_display_links = ["title_zh_hans"]
-    fieldsets = [
-        (None, {"fields": ["slug", "order", "published", "last_reviewed", "fields"]}),
-        (
-            _("标题和用途"),
-            {"fields": translated("title", "summary", "when_to_use", "when_not_to_use")},
-        ),
-        (
-            _("消息正文"),
-            {
-                "fields": translated("sms", "letter"),
-                "description": _(
-                    "用花括号写占位符，例如 {name}、{lender}、{today}。"
-                    "含有读者没填的占位符的那一行会被省略。"
-                ),
-            },
-        ),
-    ]
+# --- Markdown preview ---------------------------------------------------------------------------
+
+
+@staff_member_required
+@require_POST
+def markdown_preview(request):
+    """Render Markdown exactly as the public pages will (same sanitiser), for the editor."""
+    return JsonResponse({"html": render_markdown(request.POST.get("text", "")[:30000])})

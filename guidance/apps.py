@@ -9,6 +9,18 @@ class GuidanceConfig(AppConfig):
 
     def ready(self):
         from . import checks, signals  # noqa: F401  (registers the system check and signal handlers)
-        from .content import load_if_empty
 
-        post_migrate.connect(load_if_empty, sender=self, dispatch_uid="guidance-initial-content")
+        post_migrate.connect(
+            load_initial_content, sender=self, dispatch_uid="guidance-initial-content"
+        )
+
+
+def load_initial_content(**kwargs):
+    """A new database (a first run, a test database) gets the initial content, as version one."""
+    import reversion
+
+    from .content import load_if_empty
+
+    with reversion.create_revision():
+        reversion.set_comment("Initial content loaded from guidance/content/")
+        load_if_empty()

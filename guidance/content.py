@@ -1,8 +1,16 @@
 """Reading the content files (guidance/content/, format in FORMAT.md) into the database.
 
-Each row remembers a hash of the file data it was last loaded from (`seed_hash`). Loading again
-updates a row only while its values still match that hash, so an editor's change is never
-overwritten by a later load; new rows are created, nothing is deleted.
+There are two ways in:
+
+- `load_content` (first run, upgrades) never overwrites an editor's change. Each row remembers a
+  hash of the file data it was last loaded from (`seed_hash`); loading again updates a row only
+  while its values still match that hash. New rows are created, nothing is deleted.
+- `import_content` makes the database match a directory of files exactly: it checks every file
+  first (`checked_content`) and refuses the whole directory if anything is wrong, then creates,
+  updates and deletes rows. Imported rows get the same `seed_hash` as loaded ones, so a later
+  `load_content` treats them as unedited.
+
+`guidance/export.py` writes the database back out in the same format.
 """
 
 from __future__ import annotations
@@ -11,12 +19,17 @@ import datetime
 import hashlib
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
+from . import tree as engine
 from .models import (
+    PATH_KEYS,
     Choice,
     ContentVersion,
     MessageTemplate,
@@ -28,12 +41,36 @@ from .models import (
     Source,
     Topic,
 )
+from .problems import describe
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
+LANGUAGES = ("zh_hans", "en", "zh_hant")
+
+# The translated texts of each kind of item, named as in the files (and, with a language
+# suffix, as the model columns).
+TEXTS = {
+    "section": ("title", "summary"),
+    "topic": ("title", "summary", "key_points", "body"),
+    "source": ("title", "citation"),
+    "path": ("title", "summary", "body"),
+    "step": ("title", "body"),
+    "notice": ("title", "body"),
+    "question": ("text", "help"),
+    "choice": ("label", "reason"),
+    "message": ("title", "summary", "when_to_use", "when_not_to_use", "sms", "letter"),
+}
 
 
 class ContentError(ValueError):
     pass
+
+
+class ContentProblems(ContentError):
+    """A directory of content files was refused; `problems` has one line per reason."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 @dataclass
@@ -49,34 +86,134 @@ class LoadReport:
         )
 
 
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.deleted)} deleted, {len(self.unchanged)} unchanged"
+        )
+
+
+# --- Reading the files --------------------------------------------------------------------------
+
+
+def content_files(directory: Path = CONTENT_DIR) -> dict[str, list[Path]]:
+    """The files `read_content` reads, by kind, in reading order (the guide's and the messages'
+    file names start with their number, so sorting them gives their order)."""
+    return {
+        "guide": sorted((directory / "guide").glob("*.toml")),
+        "paths": sorted((directory / "paths").glob("*.toml")),
+        "notices": [directory / "notices.toml"],
+        "wizard": [directory / "wizard.toml"],
+        "messages": sorted((directory / "messages").glob("*.toml")),
+    }
+
+
 def _read_toml(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ContentError(f"{path.name}: {error}") from error
 
 
 def read_content(directory: Path = CONTENT_DIR) -> dict:
-    guide = sorted((directory / "guide").glob("*.toml"))
+    files = content_files(directory)
+    return assemble_content({kind: [_read_toml(p) for p in paths] for kind, paths in files.items()})
+
+
+def assemble_content(tables: dict[str, list[dict]]) -> dict:
+    """The content as `load_content` takes it, from the parsed files of each kind."""
     return {
-        "sections": [_read_toml(p) for p in guide],
-        "paths": [_read_toml(p) for p in sorted((directory / "paths").glob("*.toml"))],
-        "notices": _read_toml(directory / "notices.toml").get("notices", []),
-        "wizard": _read_toml(directory / "wizard.toml"),
-        "messages": [_read_toml(p) for p in sorted((directory / "messages").glob("*.toml"))],
+        "sections": tables["guide"],
+        "paths": tables["paths"],
+        "notices": tables["notices"][0].get("notices", []),
+        "wizard": tables["wizard"][0],
+        "messages": tables["messages"],
     }
+
+
+# --- From file data to model values -------------------------------------------------------------
 
 
 def translated_values(data: dict, names: tuple[str, ...]) -> dict:
     """Model field values for translated texts: {"title_zh_hans": ..., "title_en": ..., ...}."""
     values = {}
     for name in names:
-        for language in ("zh_hans", "en", "zh_hant"):
+        for language in LANGUAGES:
             text = data.get(language, {}).get(name, "")
             if isinstance(text, list):
                 text = "\n".join(text)
             values[f"{name}_{language}"] = text.strip()
     return values
+
+
+def _date(value) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)) if value else datetime.date.today()
+
+
+def section_values(data: dict, order: int) -> dict:
+    return {
+        "order": order,
+        "published": data.get("published", True),
+        "last_reviewed": _date(data.get("last_reviewed")),
+        **translated_values(data, TEXTS["section"]),
+    }
+
+
+def topic_values(data: dict, order: int, section_id: int | None) -> dict:
+    return {
+        "section_id": section_id,
+        "order": order,
+        "published": data.get("published", True),
+        "last_reviewed": _date(data.get("last_reviewed")),
+        **translated_values(data, TEXTS["topic"]),
+    }
+
+
+def path_values(data: dict) -> dict:
+    return {
+        "last_reviewed": _date(data.get("last_reviewed")),
+        **translated_values(data, TEXTS["path"]),
+    }
+
+
+def notice_values(data: dict) -> dict:
+    return translated_values(data, TEXTS["notice"])
+
+
+def question_values(data: dict, order: int) -> dict:
+    return {
+        "order": order,
+        "kind": data.get("kind", "single"),
+        "next_key": data.get("next", ""),
+        **translated_values(data, TEXTS["question"]),
+    }
+
+
+def message_values(data: dict, order: int) -> dict:
+    return {
+        "order": order,
+        "published": data.get("published", True),
+        "fields": ", ".join(data.get("fields", [])),
+        "last_reviewed": _date(data.get("last_reviewed")),
+        **translated_values(data, TEXTS["message"]),
+    }
+
+
+def wizard_questions(wizard: dict) -> list[dict]:
+    """The questions in the order they are stored: the start first (the first question by order
+    is where the wizard starts), the others as listed."""
+    questions = wizard.get("questions", [])
+    start = wizard.get("start") or (questions[0]["key"] if questions else "")
+    return sorted(questions, key=lambda q: q["key"] != start)
 
 
 def values_hash(values: dict) -> str:
@@ -87,29 +224,6 @@ def values_hash(values: dict) -> str:
 
 def _current_values(row, names) -> dict:
     return {name: getattr(row, name) for name in names}
-
-
-def _apply(model, lookup: dict, values: dict, children, report: LoadReport, label: str):
-    """Create or update one row (plus its children); leave it alone if an editor changed it."""
-    new_hash = values_hash({**values, "children": children.data})
-    row = model.objects.filter(**lookup).first()
-    if row is None:
-        row = model(**lookup, **values, seed_hash=new_hash)
-        row.save()
-        children.write(row)
-        report.created.append(label)
-        return row
-    current = values_hash({**_current_values(row, values), "children": children.read(row)})
-    if current != row.seed_hash:
-        report.kept.append(label)
-    elif new_hash != row.seed_hash:
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.seed_hash = new_hash
-        row.save()
-        children.write(row)
-        report.updated.append(label)
-    return row
 
 
 class _Children:
@@ -129,13 +243,13 @@ class _Sources(_Children):
     names = (
         "order",
         "url",
-        *(f"{n}_{lang}" for n in ("title", "citation") for lang in ("zh_hans", "en", "zh_hant")),
+        *(f"{n}_{lang}" for n in TEXTS["source"] for lang in LANGUAGES),
     )
 
     def __init__(self, sources):
         super().__init__(
             [
-                {"order": i, "url": s.get("url", ""), **translated_values(s, ("title", "citation"))}
+                {"order": i, "url": s.get("url", ""), **translated_values(s, TEXTS["source"])}
                 for i, s in enumerate(sources)
             ]
         )
@@ -150,16 +264,17 @@ class _Sources(_Children):
 
 
 class _Steps(_Children):
-    names = (
-        "order",
-        *(f"{n}_{lang}" for n in ("title", "body") for lang in ("zh_hans", "en", "zh_hant")),
-    )
+    names = ("order", *(f"{n}_{lang}" for n in TEXTS["step"] for lang in LANGUAGES))
 
     def __init__(self, steps, related):
         super().__init__(
-            [{"order": i, **translated_values(s, ("title", "body"))} for i, s in enumerate(steps)]
+            [{"order": i, **translated_values(s, TEXTS["step"])} for i, s in enumerate(steps)]
             + [{"related": sorted(related)}]
         )
+
+    @property
+    def steps(self) -> list[dict]:
+        return self.data[:-1]
 
     def read(self, path):
         steps = [_current_values(s, self.names) for s in path.steps.all()]
@@ -167,7 +282,7 @@ class _Steps(_Children):
 
     def write(self, path):
         path.steps.all().delete()
-        for values in self.data[:-1]:
+        for values in self.steps:
             PathStep.objects.create(path=path, **values)
         related = sorted(self.data[-1]["related"])
         path.related_topics.set(Topic.objects.filter(slug__in=related))
@@ -183,7 +298,7 @@ class _Choices(_Children):
         "weight_professional",
         "flags",
         "exclusive",
-        *(f"{n}_{lang}" for n in ("label", "reason") for lang in ("zh_hans", "en", "zh_hant")),
+        *(f"{n}_{lang}" for n in TEXTS["choice"] for lang in LANGUAGES),
     )
 
     def __init__(self, choices):
@@ -199,7 +314,7 @@ class _Choices(_Children):
                     },
                     "flags": ", ".join(c.get("flags", [])),
                     "exclusive": bool(c.get("exclusive", False)),
-                    **translated_values(c, ("label", "reason")),
+                    **translated_values(c, TEXTS["choice"]),
                 }
                 for i, c in enumerate(choices)
             ]
@@ -214,103 +329,121 @@ class _Choices(_Children):
             Choice.objects.create(question=question, **values)
 
 
-def _date(value) -> datetime.date:
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value)) if value else datetime.date.today()
+# --- Writing rows -------------------------------------------------------------------------------
+
+# write_row(model, lookup, values, children, label) -> the saved row
+WriteRow = Callable[..., object]
+
+
+def _write_content(content: dict, write_row: WriteRow) -> None:
+    """Hand every row of `content` to `write_row`, parents before their children."""
+    for section_order, section_data in enumerate(content["sections"], start=1):
+        section = write_row(
+            Section,
+            {"slug": section_data["slug"]},
+            section_values(section_data, section_order),
+            _Children(),
+            f"section {section_data['slug']}",
+        )
+        for topic_order, topic_data in enumerate(section_data.get("topics", []), start=1):
+            write_row(
+                Topic,
+                {"slug": topic_data["slug"]},
+                topic_values(topic_data, topic_order, section.pk),
+                _Sources(topic_data.get("sources", [])),
+                f"topic {topic_data['slug']}",
+            )
+    for path_data in content["paths"]:
+        write_row(
+            PathPage,
+            {"key": path_data["key"]},
+            path_values(path_data),
+            _Steps(path_data.get("steps", []), path_data.get("related_topics", [])),
+            f"path {path_data['key']}",
+        )
+    for notice_data in content["notices"]:
+        write_row(
+            Notice,
+            {"key": notice_data["key"]},
+            notice_values(notice_data),
+            _Children(),
+            f"notice {notice_data['key']}",
+        )
+    for order, question_data in enumerate(wizard_questions(content["wizard"]), start=1):
+        write_row(
+            Question,
+            {"key": question_data["key"]},
+            question_values(question_data, order),
+            _Choices(question_data.get("choices", [])),
+            f"question {question_data['key']}",
+        )
+    for order, message_data in enumerate(content.get("messages", []), start=1):
+        write_row(
+            MessageTemplate,
+            {"slug": message_data["slug"]},
+            message_values(message_data, order),
+            _Children(),
+            f"message {message_data['slug']}",
+        )
+
+
+def _file_hash(values: dict, children: _Children) -> str:
+    return values_hash({**values, "children": children.data})
+
+
+def _row_hash(row, values: dict, children: _Children) -> str:
+    return values_hash({**_current_values(row, values), "children": children.read(row)})
+
+
+def _create(model, lookup: dict, values: dict, children: _Children):
+    row = model(**lookup, **values, seed_hash=_file_hash(values, children))
+    row.save()
+    children.write(row)
+    return row
+
+
+def _update(row, values: dict, children: _Children) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.seed_hash = _file_hash(values, children)
+    row.save()
+    children.write(row)
+
+
+def _apply(model, lookup, values, children, label, *, report: LoadReport):
+    """Create or update one row (plus its children); leave it alone if an editor changed it."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        report.created.append(label)
+        return _create(model, lookup, values, children)
+    if _row_hash(row, values, children) != row.seed_hash:
+        report.kept.append(label)
+    elif _file_hash(values, children) != row.seed_hash:
+        _update(row, values, children)
+        report.updated.append(label)
+    return row
+
+
+def _replace(model, lookup, values, children, label, *, report: ImportReport):
+    """Make one row (plus its children) hold exactly the file's values."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        report.created.append(label)
+        return _create(model, lookup, values, children)
+    new_hash = _file_hash(values, children)
+    if row.seed_hash == new_hash and _row_hash(row, values, children) == new_hash:
+        report.unchanged.append(label)
+    else:
+        _update(row, values, children)
+        report.updated.append(label)
+    return row
 
 
 @transaction.atomic
 def load_content(content: dict | None = None) -> LoadReport:
     content = read_content() if content is None else content
     report = LoadReport()
-    for section_order, section_data in enumerate(content["sections"], start=1):
-        section = _apply(
-            Section,
-            {"slug": section_data["slug"]},
-            {
-                "order": section_order,
-                "published": section_data.get("published", True),
-                "last_reviewed": _date(section_data.get("last_reviewed")),
-                **translated_values(section_data, ("title", "summary")),
-            },
-            _Children(),
-            report,
-            f"section {section_data['slug']}",
-        )
-        for topic_order, topic_data in enumerate(section_data.get("topics", []), start=1):
-            _apply(
-                Topic,
-                {"slug": topic_data["slug"]},
-                {
-                    "section_id": section.pk,
-                    "order": topic_order,
-                    "published": topic_data.get("published", True),
-                    "last_reviewed": _date(topic_data.get("last_reviewed")),
-                    **translated_values(topic_data, ("title", "summary", "key_points", "body")),
-                },
-                _Sources(topic_data.get("sources", [])),
-                report,
-                f"topic {topic_data['slug']}",
-            )
-    for path_data in content["paths"]:
-        _apply(
-            PathPage,
-            {"key": path_data["key"]},
-            {
-                "last_reviewed": _date(path_data.get("last_reviewed")),
-                **translated_values(path_data, ("title", "summary", "body")),
-            },
-            _Steps(path_data.get("steps", []), path_data.get("related_topics", [])),
-            report,
-            f"path {path_data['key']}",
-        )
-    for notice_data in content["notices"]:
-        _apply(
-            Notice,
-            {"key": notice_data["key"]},
-            translated_values(notice_data, ("title", "body")),
-            _Children(),
-            report,
-            f"notice {notice_data['key']}",
-        )
-    wizard = content["wizard"]
-    questions = wizard.get("questions", [])
-    start = wizard.get("start") or (questions[0]["key"] if questions else "")
-    # The first question by order is where the wizard starts.
-    questions = sorted(questions, key=lambda q: q["key"] != start)
-    for order, question_data in enumerate(questions, start=1):
-        _apply(
-            Question,
-            {"key": question_data["key"]},
-            {
-                "order": order,
-                "kind": question_data.get("kind", "single"),
-                "next_key": question_data.get("next", ""),
-                **translated_values(question_data, ("text", "help")),
-            },
-            _Choices(question_data.get("choices", [])),
-            report,
-            f"question {question_data['key']}",
-        )
-    for order, message_data in enumerate(content.get("messages", []), start=1):
-        _apply(
-            MessageTemplate,
-            {"slug": message_data["slug"]},
-            {
-                "order": order,
-                "published": message_data.get("published", True),
-                "fields": ", ".join(message_data.get("fields", [])),
-                "last_reviewed": _date(message_data.get("last_reviewed")),
-                **translated_values(
-                    message_data,
-                    ("title", "summary", "when_to_use", "when_not_to_use", "sms", "letter"),
-                ),
-            },
-            _Children(),
-            report,
-            f"message {message_data['slug']}",
-        )
+    _write_content(content, partial(_apply, report=report))
     ContentVersion.bump()
     return report
 
@@ -319,3 +452,351 @@ def load_if_empty(**kwargs) -> None:
     """post_migrate hook: a new database (a first run, a test database) gets the initial content."""
     if not Section.objects.exists() and not Question.objects.exists():
         load_content()
+
+
+# --- Importing a directory: the database made to match the files --------------------------------
+
+
+def import_content(directory: Path) -> ImportReport:
+    """Check every file in `directory` (raising ContentProblems if anything is wrong), then make
+    the database hold exactly that content, in one transaction."""
+    content = checked_content(directory)
+    report = ImportReport()
+    with transaction.atomic():
+        _write_content(content, partial(_replace, report=report))
+        _delete_rows_not_in(content, report)
+        ContentVersion.bump()
+    return report
+
+
+def _identities(content: dict) -> list[tuple[type, str, str, set[str]]]:
+    """(model, identifying field, label, identities in the files); topics before their sections,
+    so a topic that moved to another section is never deleted along with its old one."""
+    sections = content["sections"]
+    return [
+        (Topic, "slug", "topic", {t["slug"] for s in sections for t in s.get("topics", [])}),
+        (Section, "slug", "section", {s["slug"] for s in sections}),
+        (PathPage, "key", "path", {p["key"] for p in content["paths"]}),
+        (Notice, "key", "notice", {n["key"] for n in content["notices"]}),
+        (Question, "key", "question", {q["key"] for q in content["wizard"].get("questions", [])}),
+        (MessageTemplate, "slug", "message", {m["slug"] for m in content.get("messages", [])}),
+    ]
+
+
+def _delete_rows_not_in(content: dict, report: ImportReport) -> None:
+    for model, name, label, identities in _identities(content):
+        stale = model.objects.exclude(**{f"{name}__in": identities})
+        report.deleted.extend(f"{label} {key}" for key in stale.values_list(name, flat=True))
+        stale.delete()
+
+
+# --- Checking a directory before importing it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContentFile:
+    name: str  # relative to the content directory, e.g. "guide/06-consequences.toml"
+    data: dict
+
+
+DATE = datetime.date
+# The keys each kind of item may have besides its language tables, with the type of their values
+# ([t] is an array of t). The first key of kinds that have one identifies the item.
+KEYS: dict[str, dict[str, object]] = {
+    "section": {"slug": str, "published": bool, "last_reviewed": DATE, "topics": [dict]},
+    "topic": {"slug": str, "published": bool, "last_reviewed": DATE, "sources": [dict]},
+    "source": {"url": str},
+    "path": {"key": str, "last_reviewed": DATE, "related_topics": [str], "steps": [dict]},
+    "step": {},
+    "notices": {"notices": [dict]},
+    "notice": {"key": str},
+    "wizard": {"start": str, "questions": [dict]},
+    "question": {"key": str, "kind": str, "next": str, "choices": [dict]},
+    "choice": {"key": str, "next": str, "weights": dict, "flags": [str], "exclusive": bool},
+    "message": {"slug": str, "published": bool, "last_reviewed": DATE, "fields": [str]},
+}
+IDENTITY = {
+    "section": "slug",
+    "topic": "slug",
+    "path": "key",
+    "notice": "key",
+    "question": "key",
+    "choice": "key",
+    "message": "slug",
+}
+CHILDREN = {
+    "section": ("topics", "topic"),
+    "topic": ("sources", "source"),
+    "path": ("steps", "step"),
+    "notices": ("notices", "notice"),
+    "wizard": ("questions", "question"),
+    "question": ("choices", "choice"),
+}
+# The kind of item at the top of each kind of file.
+FILE_KINDS = {
+    "guide": "section",
+    "paths": "path",
+    "notices": "notices",
+    "wizard": "wizard",
+    "messages": "message",
+}
+TYPE_NAMES = {
+    str: "a string",
+    bool: "true or false",
+    int: "a whole number",
+    DATE: "a date like 2026-11-29",
+    dict: "a table",
+}
+
+
+def checked_content(directory: Path) -> dict:
+    """The content in `directory` as `load_content` takes it, or ContentProblems listing
+    everything wrong with it (file, item and what is wrong). Touches no database."""
+    files, problems = _parse_files(Path(directory))
+    if not problems:
+        problems = [
+            problem
+            for kind, parsed in files.items()
+            for file in parsed
+            for problem in _item_shape(FILE_KINDS[kind], file.data, file.name)
+        ]
+    if not problems:
+        problems = _field_problems(files) + _reference_problems(files) + _tree_problems(files)
+    if problems:
+        raise ContentProblems(problems)
+    return assemble_content({kind: [f.data for f in parsed] for kind, parsed in files.items()})
+
+
+def _parse_files(directory: Path) -> tuple[dict[str, list[ContentFile]], list[str]]:
+    if not directory.is_dir():
+        return {}, [f"{directory}: no such directory"]
+    problems = [
+        f"{name}: missing (every content directory has it)"
+        for name in ("guide/", "paths/", "notices.toml", "wizard.toml")
+        if not (directory / name).exists()
+    ]
+    files: dict[str, list[ContentFile]] = {}
+    for kind, paths in content_files(directory).items():
+        files[kind] = []
+        for path in paths:
+            name = path.relative_to(directory).as_posix()
+            if not path.exists():
+                continue  # reported above
+            try:
+                files[kind].append(ContentFile(name, tomllib.loads(path.read_text("utf-8"))))
+            except tomllib.TOMLDecodeError as error:
+                problems.append(f"{name}: TOML syntax error: {error}")
+            except (OSError, UnicodeDecodeError) as error:
+                problems.append(f"{name}: cannot be read: {error}")
+    return files, problems
+
+
+def _item_label(kind: str, data: dict, number: int) -> str:
+    identity = data.get(IDENTITY.get(kind, ""))
+    return f"{kind} '{identity}'" if isinstance(identity, str) else f"{kind} {number}"
+
+
+def _item_shape(kind: str, data: dict, where: str) -> list[str]:
+    """Missing, unknown and mistyped keys of one item and of the items inside it."""
+    allowed = KEYS[kind]
+    problems = []
+    if kind in IDENTITY and IDENTITY[kind] not in data:
+        problems.append(f"{where}: missing required key '{IDENTITY[kind]}'")
+    for key, value in data.items():
+        if kind in TEXTS and key in LANGUAGES:
+            problems += _language_shape(kind, value, f"{where}: [{key}]")
+        elif key not in allowed:
+            known = ", ".join([*allowed, *(LANGUAGES if kind in TEXTS else ())])
+            problems.append(f"{where}: unknown key '{key}' (known keys: {known})")
+        elif wrong := _type_problem(value, allowed[key]):
+            problems.append(f"{where}: '{key}' {wrong}")
+    if kind == "choice" and isinstance(data.get("weights"), dict):
+        problems += _weights_shape(data["weights"], where)
+    list_key, child_kind = CHILDREN.get(kind, ("", ""))
+    children = data.get(list_key, [])
+    if list_key and _type_problem(children, [dict]) is None:
+        for number, child in enumerate(children, start=1):
+            label = _item_label(child_kind, child, number)
+            problems += _item_shape(child_kind, child, f"{where}, {label}")
+    return problems
+
+
+def _language_shape(kind: str, table: object, where: str) -> list[str]:
+    if not isinstance(table, dict):
+        return [f"{where} should be a table"]
+    problems = []
+    for name, text in table.items():
+        if name not in TEXTS[kind]:
+            known = ", ".join(TEXTS[kind])
+            problems.append(f"{where}: unknown key '{name}' (known keys: {known})")
+        elif name == "key_points" and not isinstance(text, str):
+            if wrong := _type_problem(text, [str]):
+                problems.append(f"{where}: '{name}' {wrong}")
+        elif wrong := _type_problem(text, str):
+            problems.append(f"{where}: '{name}' {wrong}")
+    return problems
+
+
+def _weights_shape(weights: dict, where: str) -> list[str]:
+    problems = [
+        f"{where}: unknown path '{path}' in weights (paths: {', '.join(engine.PATHS)})"
+        for path in weights
+        if path not in engine.PATHS
+    ]
+    problems += [
+        f"{where}: weights.{path} {wrong}"
+        for path, weight in weights.items()
+        if (wrong := _type_problem(weight, int))
+    ]
+    return problems
+
+
+def _is_type(value: object, expected: type) -> bool:
+    if expected is DATE:
+        return type(value) is DATE  # a TOML date, not a date-time
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _type_problem(value: object, expected) -> str | None:
+    if isinstance(expected, list):
+        if isinstance(value, list) and all(_is_type(v, expected[0]) for v in value):
+            return None
+        return (
+            "should be an array of tables" if expected[0] is dict else "should be a list of strings"
+        )
+    return None if _is_type(value, expected) else f"should be {TYPE_NAMES[expected]}"
+
+
+def _file_key(field_name: str) -> str:
+    """Where a model field's value comes from in the files: title_en -> [en] title."""
+    for language in LANGUAGES:
+        if field_name.endswith(f"_{language}"):
+            return f"[{language}] {field_name.removesuffix(f'_{language}')}"
+    if field_name.startswith("weight_"):
+        return f"weights.{field_name.removeprefix('weight_')}"
+    return {"next_key": "next"}.get(field_name, field_name)
+
+
+def _model_problems(model, values: dict, where: str, exclude: tuple[str, ...] = ()) -> list[str]:
+    """The model's own validation (lengths, formats, required texts, clean()) of file values."""
+    try:
+        model(**values).full_clean(
+            exclude=list(exclude), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        return [
+            f"{where}: {message}"
+            if name == NON_FIELD_ERRORS
+            else f"{where}: {_file_key(name)}: {message}"
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return []
+
+
+def _children_problems(model, rows: list[dict], labels: list[str], where: str, parent: str):
+    return [
+        problem
+        for values, label in zip(rows, labels, strict=True)
+        for problem in _model_problems(model, values, f"{where}, {label}", exclude=(parent,))
+    ]
+
+
+def _field_problems(files: dict[str, list[ContentFile]]) -> list[str]:
+    problems = []
+    for order, file in enumerate(files["guide"], start=1):
+        values = {"slug": file.data["slug"], **section_values(file.data, order)}
+        problems += _model_problems(Section, values, file.name)
+        for number, topic in enumerate(file.data.get("topics", []), start=1):
+            where = f"{file.name}, {_item_label('topic', topic, number)}"
+            values = {"slug": topic["slug"], **topic_values(topic, number, section_id=None)}
+            problems += _model_problems(Topic, values, where, exclude=("section",))
+            sources = _Sources(topic.get("sources", [])).data
+            labels = [f"source {n}" for n in range(1, len(sources) + 1)]
+            problems += _children_problems(Source, sources, labels, where, "topic")
+    for file in files["paths"]:
+        problems += _model_problems(PathPage, path_values(file.data), file.name, exclude=("key",))
+        steps = _Steps(file.data.get("steps", []), []).steps
+        labels = [f"step {n}" for n in range(1, len(steps) + 1)]
+        problems += _children_problems(PathStep, steps, labels, file.name, "path")
+    for file in files["notices"]:
+        for notice in file.data.get("notices", []):
+            where = f"{file.name}, notice '{notice['key']}'"
+            problems += _model_problems(
+                Notice, {"key": notice["key"], **notice_values(notice)}, where
+            )
+    for file in files["wizard"]:
+        for order, question in enumerate(wizard_questions(file.data), start=1):
+            where = f"{file.name}, question '{question['key']}'"
+            values = {"key": question["key"], **question_values(question, order)}
+            problems += _model_problems(Question, values, where)
+            choices = _Choices(question.get("choices", [])).data
+            labels = [f"choice '{c['key']}'" for c in choices]
+            problems += _children_problems(Choice, choices, labels, where, "question")
+    for order, file in enumerate(files["messages"], start=1):
+        values = {"slug": file.data["slug"], **message_values(file.data, order)}
+        problems += _model_problems(MessageTemplate, values, file.name)
+    return problems
+
+
+def _repeated(items: list[tuple[str, str]], what: str) -> list[str]:
+    """A problem for each (identity, where) whose identity came earlier in the list."""
+    first: dict[str, str] = {}
+    problems = []
+    for identity, where in items:
+        if identity in first:
+            problems.append(
+                f"{where}: {what} '{identity}' is used twice (also in {first[identity]})"
+            )
+        first.setdefault(identity, where)
+    return problems
+
+
+def _reference_problems(files: dict[str, list[ContentFile]]) -> list[str]:
+    guide, paths = files["guide"], files["paths"]
+    topics = [
+        (topic["slug"], f"{file.name}, topic '{topic['slug']}'")
+        for file in guide
+        for topic in file.data.get("topics", [])
+    ]
+    notices = [
+        (notice["key"], f"{file.name}, notice '{notice['key']}'")
+        for file in files["notices"]
+        for notice in file.data.get("notices", [])
+    ]
+    problems = _repeated([(f.data["slug"], f.name) for f in guide], "section slug")
+    problems += _repeated(topics, "topic slug")
+    problems += _repeated([(f.data["key"], f.name) for f in paths], "path key")
+    problems += _repeated(notices, "notice key")
+    problems += _repeated([(f.data["slug"], f.name) for f in files["messages"]], "message slug")
+    expected = ", ".join(PATH_KEYS)
+    problems += [
+        f"{f.name}: unknown path key '{f.data['key']}' (the paths are {expected})"
+        for f in paths
+        if f.data["key"] not in PATH_KEYS
+    ]
+    present = {f.data["key"] for f in paths}
+    problems += [
+        f"paths/: no file for the path '{key}' (the wizard recommends all of {expected})"
+        for key in PATH_KEYS
+        if key not in present
+    ]
+    slugs = {slug for slug, _ in topics}
+    problems += [
+        f"{f.name}: related topic '{slug}' does not exist in the guide"
+        for f in paths
+        for slug in f.data.get("related_topics", [])
+        if slug not in slugs
+    ]
+    return problems
+
+
+def _tree_problems(files: dict[str, list[ContentFile]]) -> list[str]:
+    """The wizard engine's objections to the tree in wizard.toml, in plain words."""
+    return [
+        f"{file.name}: {describe(problem)}"
+        for file in files["wizard"]
+        for problem in engine.validate(engine.build_tree(file.data))
+    ]

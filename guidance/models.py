@@ -23,7 +23,39 @@ def validate_public_url(value: str) -> None:
     URLValidator(schemes=["http", "https"])(value)
 
 
-class ContentQuerySet(models.QuerySet):
+REVIEW_INTERVAL = datetime.timedelta(days=180)
+
+
+class ReviewedQuerySet(models.QuerySet):
+    def overdue(self, today: datetime.date | None = None):
+        return self.filter(review_due__lt=today or datetime.date.today())
+
+
+class ReviewedModel(TranslatedModel):
+    """Content whose facts someone checks, and checks again when it falls due."""
+
+    reviewed_by = models.CharField(
+        _("核对人"), max_length=80, blank=True, help_text=_("最近一次核对事实的人。")
+    )
+    review_due = models.DateField(
+        _("下次核对日期"),
+        null=True,
+        blank=True,
+        help_text=_("留空则为最近核对日期之后半年。"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.review_due is None and self.last_reviewed:
+            self.review_due = self.last_reviewed + REVIEW_INTERVAL
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "review_due"}
+        super().save(*args, **kwargs)
+
+
+class ContentQuerySet(ReviewedQuerySet):
     def published(self):
         return self.filter(published=True)
 
@@ -56,7 +88,7 @@ class Section(TranslatedModel):
         return reverse("guidance:section", args=[self.slug])
 
 
-class Topic(TranslatedModel):
+class Topic(ReviewedModel):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="topics")
     slug = models.SlugField(
         _("网址名"), unique=True, help_text=_("页面内锚点，只用小写英文字母、数字和连字符。")
@@ -111,7 +143,7 @@ class Source(TranslatedModel):
             raise ValidationError(_("每个来源需要写明条文出处，或者给出网址。"))
 
 
-class PathPage(TranslatedModel):
+class PathPage(ReviewedModel):
     key = models.CharField(
         _("路径"), max_length=20, unique=True, choices=[(k, k) for k in PATH_KEYS]
     )
@@ -122,6 +154,8 @@ class PathPage(TranslatedModel):
     last_reviewed = models.DateField(_("最近核对日期"), default=datetime.date.today)
     updated_at = models.DateTimeField(auto_now=True)
     seed_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ReviewedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -284,7 +318,7 @@ class ContentVersion(models.Model):
             cls.objects.get_or_create(pk=1, defaults={"number": 1, "token": token})
 
 
-class MessageTemplate(TranslatedModel):
+class MessageTemplate(ReviewedModel):
     slug = models.SlugField(_("网址名"), unique=True)
     order = models.PositiveIntegerField(_("顺序"), default=0)
     published = models.BooleanField(_("已发布"), default=True)

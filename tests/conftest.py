@@ -1,5 +1,10 @@
+from pathlib import Path
+
 import pytest
 from django.test import Client
+
+# Browser screenshots and the traces of failed browser tests (see tests/e2e/conftest.py).
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture
@@ -7,4 +12,10 @@ def client():
     return Client(raise_request_exception=True)
 
 
-LANGUAGES = ("zh-hans", "zh-hant", "en")
+def pytest_terminal_summary(terminalreporter):
+    if getattr(terminalreporter.config, "workerinput", None) is not None:
+        return  # an xdist worker: the controller prints it
+    terminalreporter.write_sep("-", "browser test artifacts")
+    terminalreporter.write_line(
+        f"screenshots, and traces of failed browser tests: {ARTIFACTS} (screenshots/, traces/)"
+    )

@@ -1,3 +1,4 @@
+import reversion
 from django.core.management.base import BaseCommand, CommandError
 
 from guidance.content import ContentError, load_content
@@ -11,7 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            report = load_content()
+            with reversion.create_revision():
+                reversion.set_comment("Loaded from guidance/content/ (load_content)")
+                report = load_content()
         except ContentError as error:
             raise CommandError(f"The content files could not be read: {error}") from error
         self.stdout.write(f"Content: {report}.")
