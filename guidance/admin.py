@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
-from django.contrib.admin.utils import quote
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -61,7 +61,7 @@ class ContentAdmin(MarkdownPreviewMedia, VersionAdmin):
             path(
                 "<path:object_id>/history/compare/",
                 self.admin_site.admin_view(self.compare_view),
-                name="%s_%s_compare" % info,
+                name="{}_{}_compare".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -74,7 +74,9 @@ class ContentAdmin(MarkdownPreviewMedia, VersionAdmin):
             {
                 "revision": version.revision,
                 "version_id": version.pk,
-                "url": reverse("%s:%s_%s_revision" % info, args=(quote(object_id), version.pk)),
+                "url": reverse(
+                    "{}:{}_{}_revision".format(*info), args=(quote(object_id), version.pk)
+                ),
             }
             for version in versions.select_related("revision", "revision__user").order_by(
                 "-revision__date_created", "-pk"
@@ -173,7 +175,10 @@ class MessageTemplateAdmin(ContentAdmin):
     fieldsets = [
         (None, {"fields": ["slug", "order", "published", "fields"]}),
         (_("核对"), {"fields": REVIEW_FIELDS}),
-        (_("标题和用途"), {"fields": translated("title", "summary", "when_to_use", "when_not_to_use")}),
+        (
+            _("标题和用途"),
+            {"fields": translated("title", "summary", "when_to_use", "when_not_to_use")},
+        ),
         (
             _("消息正文"),
             {
@@ -202,18 +207,20 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
             data = form.cleaned_data
-            choices.append({
-                "key": data["key"],
-                "next": data.get("next_key", ""),
-                "order": data.get("order", 0),
-                "weights": {
-                    "communicate": data.get("weight_communicate", 0),
-                    "rights": data.get("weight_rights", 0),
-                    "professional": data.get("weight_professional", 0),
-                },
-                "flags": [f.strip() for f in data.get("flags", "").split(",") if f.strip()],
-                "exclusive": data.get("exclusive", False),
-            })
+            choices.append(
+                {
+                    "key": data["key"],
+                    "next": data.get("next_key", ""),
+                    "order": data.get("order", 0),
+                    "weights": {
+                        "communicate": data.get("weight_communicate", 0),
+                        "rights": data.get("weight_rights", 0),
+                        "professional": data.get("weight_professional", 0),
+                    },
+                    "flags": [f.strip() for f in data.get("flags", "").split(",") if f.strip()],
+                    "exclusive": data.get("exclusive", False),
+                }
+            )
         problems = proposed_tree_problems(self.instance, sorted(choices, key=lambda c: c["order"]))
         if problems:
             raise ValidationError([describe(p) for p in problems])
@@ -235,7 +242,9 @@ def proposed_tree_problems(question: Question, choices: list[dict]) -> list[engi
         key=lambda item: (item[0], item[1]),
     )
     questions = [item[2] for item in ordered]
-    return engine.validate(engine.build_tree({"start": questions[0]["key"], "questions": questions}))
+    return engine.validate(
+        engine.build_tree({"start": questions[0]["key"], "questions": questions})
+    )
 
 
 class ChoiceInline(admin.TabularInline):
@@ -243,8 +252,15 @@ class ChoiceInline(admin.TabularInline):
     formset = ChoiceInlineFormSet
     extra = 0
     fields = [
-        "order", "key", "next_key", "weight_communicate", "weight_rights",
-        "weight_professional", "flags", "exclusive", *translated("label", "reason"),
+        "order",
+        "key",
+        "next_key",
+        "weight_communicate",
+        "weight_rights",
+        "weight_professional",
+        "flags",
+        "exclusive",
+        *translated("label", "reason"),
     ]
 
 

@@ -35,7 +35,9 @@ class FieldChange:
     diff: SafeString
 
 
-def field_changes(old: dict, new: dict, labels: dict[str, str], prefix: str = "") -> list[FieldChange]:
+def field_changes(
+    old: dict, new: dict, labels: dict[str, str], prefix: str = ""
+) -> list[FieldChange]:
     changes = []
     for name in sorted(set(old) | set(new), key=lambda n: (n not in labels, n)):
         if name in HIDDEN_FIELDS or name.endswith("_auto"):

@@ -14,9 +14,13 @@ def overdue_reviews():
     items = []
     for model in (Topic, PathPage, MessageTemplate):
         for obj in model.objects.overdue(today).order_by("review_due"):
-            items.append({
-                "obj": obj,
-                "label": f"{model._meta.verbose_name}：{obj}",
-                "url": reverse(f"admin:guidance_{model._meta.model_name}_change", args=[obj.pk]),
-            })
+            items.append(
+                {
+                    "obj": obj,
+                    "label": f"{model._meta.verbose_name}：{obj}",
+                    "url": reverse(
+                        f"admin:guidance_{model._meta.model_name}_change", args=[obj.pk]
+                    ),
+                }
+            )
     return sorted(items, key=lambda item: item["obj"].review_due)
