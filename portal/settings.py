@@ -243,5 +243,6 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "CRITICAL"},
         "portal.requests": {"level": "INFO" if env_bool("LOG_REQUESTS", True) else "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,303 @@
+"""Writing the content in the database out as files, in the format of content/FORMAT.md.
+
+`content_as_files()` renders every row, published or not, as readable TOML: the same database
+always gives byte-identical files, and `content.import_content` reads them back into exactly the
+same rows. Traditional Chinese is written only where an editor wrote it by hand (a `[zh_hant]`
+table); the generated text is made again on import.
+
+`export_content(directory)` writes them through a staging directory, so a failed export leaves
+the target as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import tomli_w
+from django.db import models
+from django.db.models import Prefetch
+
+from .content import TEXTS
+from .models import MessageTemplate, Notice, PathPage, Question, Section, Topic
+
+# What an export writes, and replaces with --force; anything else in the directory is left alone.
+OWNED = ("guide", "paths", "messages", "notices.toml", "wizard.toml")
+
+
+class ExportRefused(Exception):
+    pass
+
+
+# --- TOML ---------------------------------------------------------------------------------------
+
+
+class InlineTable(dict):
+    """A table written on the key's own line: `weights = { communicate = 2, ... }`."""
+
+
+def toml_text(document: dict) -> str:
+    """`document` as TOML: tomli_w's layout, except that nested tables are always written as
+    [table] / [[array of tables]] sections (tomli_w puts short ones inline, so a file's layout would
+    depend on how long its texts are) and InlineTables are written inline."""
+    return "".join(_table_chunks(document, name="")).lstrip("\n")
+
+
+def _table_chunks(table: dict, name: str, in_array: bool = False):
+    if name:
+        yield f"[[{name}]]\n" if in_array else f"[{name}]\n"
+    for key, value in table.items():
+        if not _is_section(value) and not _is_section_array(value):
+            yield _key_value_line(key, value)
+    for key, value in table.items():
+        child = f"{name}.{key}" if name else key
+        if _is_section(value):
+            yield "\n"
+            yield from _table_chunks(value, child)
+        elif _is_section_array(value):
+            for item in value:
+                yield "\n"
+                yield from _table_chunks(item, child, in_array=True)
+
+
+def _is_section(value) -> bool:
+    return isinstance(value, dict) and not isinstance(value, InlineTable)
+
+
+def _is_section_array(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(_is_section(v) for v in value)
+
+
+def _key_value_line(key: str, value) -> str:
+    if isinstance(value, InlineTable):
+        pairs = ", ".join(_key_value_line(k, v).rstrip("\n") for k, v in value.items())
+        return f"{key} = {{ {pairs} }}\n"
+    return tomli_w.dumps({key: value}, multiline_strings=True, indent=2)
+
+
+# --- Rows as file data --------------------------------------------------------------------------
+
+
+def _is_markdown(model, name: str) -> bool:
+    return isinstance(model._meta.get_field(f"{name}_zh_hans"), models.TextField)
+
+
+def _file_text(row, name: str, language: str):
+    """A text as the files hold it: key points as a list, Markdown as a block of lines."""
+    text = getattr(row, f"{name}_{language}")
+    if name == "key_points":
+        return text.split("\n") if text else []
+    if text and (_is_markdown(type(row), name) or "\n" in text):
+        # The trailing newline puts the closing """ on a line of its own; import strips it.
+        return text + "\n"
+    return text
+
+
+def translations(row, names: tuple[str, ...]) -> dict:
+    """The language tables of a row: [zh_hans] and [en] in full, [zh_hant] only with the texts an
+    editor wrote by hand (and not at all when there are none)."""
+    tables = {
+        language: {name: _file_text(row, name, language) for name in names}
+        for language in ("zh_hans", "en")
+    }
+    overrides = {
+        name: _file_text(row, name, "zh_hant") for name in names if getattr(row, f"{name}_zh_hant")
+    }
+    return {**tables, "zh_hant": overrides} if overrides else tables
+
+
+def _unless_empty(key: str, items: list) -> dict:
+    return {key: items} if items else {}
+
+
+def source_data(source) -> dict:
+    url = {"url": source.url} if source.url else {}
+    return {**url, **translations(source, TEXTS["source"])}
+
+
+def topic_data(topic) -> dict:
+    return {
+        "slug": topic.slug,
+        "published": topic.published,
+        "last_reviewed": topic.last_reviewed,
+        **translations(topic, TEXTS["topic"]),
+        **_unless_empty("sources", [source_data(s) for s in topic.sources.all()]),
+    }
+
+
+def section_data(section) -> dict:
+    return {
+        "slug": section.slug,
+        "published": section.published,
+        "last_reviewed": section.last_reviewed,
+        **translations(section, TEXTS["section"]),
+        **_unless_empty("topics", [topic_data(t) for t in section.topics.all()]),
+    }
+
+
+def path_data(path, guide_position: dict[str, int]) -> dict:
+    related = sorted(
+        (t.slug for t in path.related_topics.all()),
+        key=lambda slug: (guide_position.get(slug, len(guide_position)), slug),
+    )
+    return {
+        "key": path.key,
+        "last_reviewed": path.last_reviewed,
+        "related_topics": related,
+        **translations(path, TEXTS["path"]),
+        **_unless_empty("steps", [translations(s, TEXTS["step"]) for s in path.steps.all()]),
+    }
+
+
+def notice_data(notice) -> dict:
+    return {"key": notice.key, **translations(notice, TEXTS["notice"])}
+
+
+def choice_data(choice) -> dict:
+    return {
+        "key": choice.key,
+        "next": choice.next_key,
+        "weights": InlineTable(
+            communicate=choice.weight_communicate,
+            rights=choice.weight_rights,
+            professional=choice.weight_professional,
+        ),
+        "flags": choice.flag_list,
+        "exclusive": choice.exclusive,
+        **translations(choice, TEXTS["choice"]),
+    }
+
+
+def question_data(question) -> dict:
+    return {
+        "key": question.key,
+        "kind": question.kind,
+        "next": question.next_key,
+        **translations(question, TEXTS["question"]),
+        **_unless_empty("choices", [choice_data(c) for c in question.choices.all()]),
+    }
+
+
+def wizard_data(questions: list) -> dict:
+    return {
+        "start": questions[0].key if questions else "",
+        "questions": [question_data(q) for q in questions],
+    }
+
+
+def message_data(message) -> dict:
+    return {
+        "slug": message.slug,
+        "published": message.published,
+        "last_reviewed": message.last_reviewed,
+        "fields": message.field_list,
+        **translations(message, TEXTS["message"]),
+    }
+
+
+def _numbered(position: int, count: int) -> str:
+    """01, 02, … (wider when there are 100 or more, so the names still sort in order)."""
+    return str(position).zfill(max(2, len(str(count))))
+
+
+def content_as_files() -> dict[str, str]:
+    """Every content file, by its path relative to the content directory, as text."""
+    topics = Topic.objects.order_by("order", "id").prefetch_related("sources")
+    sections = list(Section.objects.prefetch_related(Prefetch("topics", queryset=topics)))
+    messages = list(MessageTemplate.objects.all())
+    guide_position = {
+        topic.slug: position
+        for position, topic in enumerate(t for s in sections for t in s.topics.all())
+    }
+    files = {
+        f"guide/{_numbered(n, len(sections))}-{s.slug}.toml": toml_text(section_data(s))
+        for n, s in enumerate(sections, start=1)
+    }
+    files |= {
+        f"paths/{p.key}.toml": toml_text(path_data(p, guide_position))
+        for p in PathPage.objects.order_by("key").prefetch_related("steps", "related_topics")
+    }
+    files["notices.toml"] = toml_text({"notices": [notice_data(n) for n in Notice.objects.all()]})
+    questions = list(Question.objects.prefetch_related("choices"))
+    files["wizard.toml"] = toml_text(wizard_data(questions))
+    files |= {
+        f"messages/{_numbered(n, len(messages))}-{m.slug}.toml": toml_text(message_data(m))
+        for n, m in enumerate(messages, start=1)
+    }
+    return files
+
+
+# --- Writing the directory ----------------------------------------------------------------------
+
+
+def export_content(directory: Path, *, force: bool = False) -> dict[str, str]:
+    """Write every content file into `directory`; refuse a directory that is not empty unless
+    `force`, and then replace only what an export owns (OWNED)."""
+    directory = Path(directory)
+    _refuse_unsuitable(directory, force)
+    files = content_as_files()
+    write_files(directory, files)
+    return files
+
+
+def _refuse_unsuitable(directory: Path, force: bool) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise ExportRefused(f"{directory} is a file, not a directory.")
+    if directory.is_dir() and any(directory.iterdir()) and not force:
+        raise ExportRefused(
+            f"{directory} is not empty. Choose an empty or new directory, or pass --force to "
+            f"replace the content in it ({', '.join(OWNED)}; anything else is left alone)."
+        )
+
+
+def write_files(directory: Path, files: dict[str, str]) -> None:
+    """Write `files` into a staging directory next to `directory`, then move them into place."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    # Next to the target, so the moves are renames on one file system; mkdir honours the umask.
+    staging = directory.parent / f".{directory.name}.export-{uuid.uuid4().hex[:12]}"
+    staging.mkdir()
+    try:
+        for folder in ("guide", "paths", "messages"):
+            (staging / folder).mkdir()
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8", newline="\n")
+        if directory.exists():
+            _swap_in(staging, directory)
+        else:
+            staging.rename(directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _swap_in(staging: Path, directory: Path) -> None:
+    """Replace the OWNED entries of `directory` with the staged ones: all of them or, if a move
+    fails, none (what was there is put back)."""
+    replaced = staging / ".replaced"
+    replaced.mkdir()
+    installed = []
+    try:
+        for name in OWNED:
+            if _exists(directory / name):
+                (directory / name).rename(replaced / name)
+        for name in OWNED:
+            (staging / name).rename(directory / name)
+            installed.append(name)
+    except OSError:
+        for name in installed:
+            _remove(directory / name)
+        for name in OWNED:
+            if _exists(replaced / name):
+                (replaced / name).rename(directory / name)
+        raise
