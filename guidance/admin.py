@@ -7,9 +7,10 @@ from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
@@ -19,6 +20,7 @@ from . import tree as engine
 from .history import compare_revisions
 from .models import (
     Choice,
+    DraftModel,
     MessageTemplate,
     Notice,
     PathPage,
@@ -39,6 +41,13 @@ admin.site.index_title = _("内容管理")
 REVIEW_FIELDS = ["last_reviewed", "reviewed_by", "review_due"]
 
 
+def preview_url(obj) -> str:
+    """Where staff see a draft exactly as the public page will show it."""
+    url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else reverse("guidance:home")
+    path, _, anchor = url.partition("#")
+    return f"{path}?preview=1" + (f"#{anchor}" if anchor else "")
+
+
 def translated(*names: str) -> list[str]:
     """Form fields for translated texts: Simplified, English, hand-written Traditional."""
     return [f"{name}_{lang}" for name in names for lang in ("zh_hans", "en", "zh_hant")]
@@ -53,7 +62,63 @@ class MarkdownPreviewMedia:
 
 
 class ContentAdmin(MarkdownPreviewMedia, VersionAdmin):
-    """Every save is a version (with inlines); history can be compared and restored."""
+    """Every save is a version (with inlines); history can be compared and restored.
+
+    Models that hold drafts get a "save as draft" button: the submitted values are kept beside
+    the live ones (visible only in the staff preview) until the editor saves normally.
+    """
+
+    change_form_template = "admin/guidance/change_form.html"
+
+    def _saving_draft(self, request, obj) -> bool:
+        return "_save_draft" in request.POST and isinstance(obj, DraftModel) and obj.pk
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "GET" and getattr(obj, "draft", None):
+            obj.apply_draft()  # the editor goes on editing the draft
+        return obj
+
+    def save_model(self, request, obj, form, change):
+        if self._saving_draft(request, obj):
+            live = type(obj).objects.get(pk=obj.pk)
+            live.draft = {
+                f.attname: f.value_to_string(obj)
+                for f in obj.draftable_fields()
+                if f.attname in form.cleaned_data or f.name in form.cleaned_data
+            }
+            live.draft_saved_by = request.user.get_username()
+            live.draft_saved_at = timezone.now()
+            live.save()
+            return
+        if isinstance(obj, DraftModel):
+            obj.draft, obj.draft_saved_by, obj.draft_saved_at = {}, "", None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if self._saving_draft(request, form.instance):
+            # A draft leaves inline rows and relations as they are live.
+            for formset in formsets:
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_related(request, form, formsets, change)
+
+    def response_change(self, request, obj):
+        if self._saving_draft(request, obj):
+            self.message_user(
+                request, _("草稿已保存。公众看到的仍是已发布的内容；点“预览草稿”查看效果。")
+            )
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and isinstance(obj, DraftModel):
+            context["can_draft"] = True
+            context["has_draft"] = bool(
+                type(obj).objects.filter(pk=obj.pk).exclude(draft={}).exists()
+            )
+            context["preview_url"] = preview_url(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

@@ -26,12 +26,43 @@ def validate_public_url(value: str) -> None:
 REVIEW_INTERVAL = datetime.timedelta(days=180)
 
 
+class DraftModel(TranslatedModel):
+    """Content that can hold an unpublished draft of its own fields beside the live ones.
+
+    The public always sees the live fields; staff can preview the draft applied on top; saving
+    normally publishes what the editor submitted and clears the draft.
+    """
+
+    draft = models.JSONField(default=dict, blank=True, editable=False)
+    draft_saved_by = models.CharField(max_length=150, blank=True, editable=False)
+    draft_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def draftable_fields(self) -> list[models.Field]:
+        return [
+            f
+            for f in self._meta.concrete_fields
+            if f.editable and not f.primary_key and f.name not in {"draft", "seed_hash"}
+        ]
+
+    def apply_draft(self) -> None:
+        """Put the draft's values on this instance (in memory only), for a preview."""
+        fields = {f.attname: f for f in self.draftable_fields()}
+        for name, value in (self.draft or {}).items():
+            field = fields.get(name)
+            if field is not None:
+                setattr(self, name, field.to_python(value))
+        self.refresh_generated_translations()
+
+
 class ReviewedQuerySet(models.QuerySet):
     def overdue(self, today: datetime.date | None = None):
         return self.filter(review_due__lt=today or datetime.date.today())
 
 
-class ReviewedModel(TranslatedModel):
+class ReviewedModel(DraftModel):
     """Content whose facts someone checks, and checks again when it falls due."""
 
     reviewed_by = models.CharField(
@@ -60,7 +91,7 @@ class ContentQuerySet(ReviewedQuerySet):
         return self.filter(published=True)
 
 
-class Section(TranslatedModel):
+class Section(DraftModel):
     slug = models.SlugField(
         _("网址名"), unique=True, help_text=_("出现在网址里，只用小写英文字母、数字和连字符。")
     )
@@ -184,7 +215,7 @@ class PathStep(TranslatedModel):
         return self.title_zh_hans
 
 
-class Notice(TranslatedModel):
+class Notice(DraftModel):
     key = models.SlugField(
         _("标记"),
         unique=True,

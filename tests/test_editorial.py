@@ -217,3 +217,51 @@ def test_the_admin_speaks_english_when_asked(client, editor):
     client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
     html = client.get("/admin/guidance/topic/").content.decode()
     assert "Topic" in html and "Site administration" not in html or "Content admin" in html
+
+
+def test_a_draft_changes_nothing_public_until_it_is_published(client, editor):
+    topic = Topic.objects.get(slug="legal-action")
+    original = topic.title_en
+    r = client.post(
+        f"/admin/guidance/topic/{topic.pk}/change/",
+        {**topic_form(topic, title_en="Draft: courts, rewritten"), "_save_draft": "1"},
+    )
+    assert r.status_code == 302
+    topic.refresh_from_db()
+    assert topic.title_en == original and topic.draft["title_en"] == "Draft: courts, rewritten"
+
+    anonymous = type(client)()
+    public = anonymous.get("/en/guide/consequences/").content.decode()
+    assert "Draft: courts, rewritten" not in public and original in public
+    sneaky = anonymous.get("/en/guide/consequences/?preview=1").content.decode()
+    assert "Draft: courts, rewritten" not in sneaky
+
+    preview = client.get("/en/guide/consequences/?preview=1")
+    assert "Draft: courts, rewritten" in preview.content.decode()
+    assert "no-store" in preview["Cache-Control"]
+    form = client.get(f"/admin/guidance/topic/{topic.pk}/change/").content.decode()
+    assert 'value="Draft: courts, rewritten"' in form and "还没有发布" in form
+
+    edit_topic(client, topic, title_en="Draft: courts, rewritten")  # publish
+    assert topic.draft == {}
+    assert "Draft: courts, rewritten" in anonymous.get("/en/guide/consequences/").content.decode()
+
+
+def test_an_unpublished_topic_is_visible_only_in_the_staff_preview(client, editor):
+    topic = Topic.objects.get(slug="legal-action")
+    topic.published = False
+    topic.save()
+    anonymous = type(client)()
+    assert 'id="legal-action"' not in anonymous.get("/en/guide/consequences/").content.decode()
+    assert 'id="legal-action"' in client.get("/en/guide/consequences/?preview=1").content.decode()
+
+
+def test_a_tree_with_problems_cannot_be_published(client, editor):
+    question = Question.objects.order_by("order").first()
+    from tests.test_admin import question_form
+
+    r = client.post(
+        f"/admin/guidance/question/{question.pk}/change/",
+        question_form(question, **{"choices-0-next_key": "nowhere"}),
+    )
+    assert r.status_code == 200 and "“nowhere”不存在" in r.content.decode()

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
-from django.utils.cache import quote_etag
+from django.utils.cache import add_never_cache_headers, quote_etag
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
@@ -27,6 +27,10 @@ def content_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if "preview" in request.GET and request.user.is_staff:
+            response = view(request, *args, preview=True, **kwargs)
+            add_never_cache_headers(response)
+            return response
         key = f"page:{ContentVersion.current()}:{get_language()}:{request.path}"
         etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
         if etag in request.headers.get("If-None-Match", ""):
@@ -47,23 +51,29 @@ def content_page(view):
     return wrapper
 
 
-def _published_topics():
-    return Topic.objects.published().prefetch_related(
+def _topics(preview: bool = False):
+    """Published topics; in a staff preview, unpublished ones (drafts) too."""
+    topics = Topic.objects.all() if preview else Topic.objects.published()
+    return topics.prefetch_related(
         Prefetch("sources", queryset=Source.objects.order_by("order", "id"))
     )
 
 
 @require_safe
 @content_page
-def home(request):
-    sections = list(Section.objects.published())
+def home(request, preview=False):
+    sections = list(Section.objects.all() if preview else Section.objects.published())
     emergency = Notice.objects.filter(key="emergency").first()
+    if preview:
+        for item in [*sections, emergency]:
+            if item is not None:
+                item.apply_draft()
     return render(request, "pages/home.html", {"sections": sections, "emergency": emergency})
 
 
 @require_safe
 @content_page
-def guide_index(request):
+def guide_index(request, preview=False):
     sections = Section.objects.published().prefetch_related(
         Prefetch(
             "topics",
@@ -83,27 +93,17 @@ def guide_index(request):
 
 @require_safe
 @content_page
-def section_detail(request, slug):
-    sections = list(
-        Section.objects.published().only(
-            "slug",
-            "order",
-            "title_zh_hans",
-            "title_en",
-            "title_zh_hant",
-            "title_zh_hant_auto",
-            "summary_zh_hans",
-            "summary_en",
-            "summary_zh_hant",
-            "summary_zh_hant_auto",
-            "last_reviewed",
-        )
-    )
+def section_detail(request, slug, preview=False):
+    # Pages are cached whole, so fetching the (few) sections in full costs nothing later.
+    sections = list(Section.objects.all() if preview else Section.objects.published())
     position = next((i for i, s in enumerate(sections) if s.slug == slug), None)
     if position is None:
         raise Http404
     section = sections[position]
-    topics = list(_published_topics().filter(section=section))
+    topics = list(_topics(preview).filter(section=section))
+    if preview:
+        for item in [section, *topics]:
+            item.apply_draft()
     context = {
         "section": section,
         "topics": topics,
@@ -116,7 +116,7 @@ def section_detail(request, slug):
 
 @require_safe
 @content_page
-def path_detail(request, key):
+def path_detail(request, key, preview=False):
     if key not in PATH_KEYS:
         raise Http404
     page = (
@@ -131,4 +131,6 @@ def path_detail(request, key):
     )
     if page is None:
         raise Http404
+    if preview:
+        page.apply_draft()
     return render(request, "pages/path.html", {"page": page, "paths": PATH_KEYS})

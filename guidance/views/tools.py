@@ -52,7 +52,11 @@ def _text_download(text: str, filename: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def message_detail(request, slug):
-    template = get_object_or_404(MessageTemplate.objects.published(), slug=slug)
+    preview = "preview" in request.GET and request.user.is_staff
+    templates = MessageTemplate.objects.all() if preview else MessageTemplate.objects.published()
+    template = get_object_or_404(templates, slug=slug)
+    if preview:
+        template.apply_draft()
     if request.method == "POST":
         form = ComposerForm(request.POST, fields=template.field_list)
     else:
