@@ -54,6 +54,7 @@ messages: $(VENV)/.synced
 	$(PY) manage.py compilemessages --verbosity 0
 
 bench: setup
+	@command -v wrk >/dev/null || (sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq wrk)
 	$(PY) tests/bench/bench.py
 
 clean:

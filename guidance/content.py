@@ -501,7 +501,7 @@ class ContentFile:
 
 DATE = datetime.date
 # The keys each kind of item may have besides its language tables, with the type of their values
-# ([t] is an array of t). The first key of kinds that have one identifies the item.
+# ([t] is an array of t); IDENTITY names the required key that identifies an item.
 KEYS: dict[str, dict[str, object]] = {
     "section": {"slug": str, "published": bool, "last_reviewed": DATE, "topics": [dict]},
     "topic": {"slug": str, "published": bool, "last_reviewed": DATE, "sources": [dict]},

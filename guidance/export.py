@@ -11,7 +11,9 @@ the target as it was.
 
 from __future__ import annotations
 
+import re
 import shutil
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -26,6 +28,10 @@ from .models import MessageTemplate, Notice, PathPage, Question, Section, Topic
 OWNED = ("guide", "paths", "messages", "notices.toml", "wizard.toml")
 
 
+# Not allowed unescaped in a TOML multi-line string (tab and newline are).
+CONTROL_CHARACTERS = frozenset(map(chr, [*range(0x09), *range(0x0B, 0x20), 0x7F]))
+
+
 class ExportRefused(Exception):
     pass
 
@@ -34,31 +40,43 @@ class ExportRefused(Exception):
 
 
 class InlineTable(dict):
-    """A table written on the key's own line: `weights = { communicate = 2, ... }`."""
+    """A table written on its key's line: `weights = { communicate = 2, rights = 0, ... }`."""
+
+
+class InlineArray(list):
+    """A list written on its key's line, `flags = ["court"]`, for short lists of names."""
 
 
 def toml_text(document: dict) -> str:
-    """`document` as TOML: tomli_w's layout, except that nested tables are always written as
-    [table] / [[array of tables]] sections (tomli_w puts short ones inline, so a file's layout would
-    depend on how long its texts are) and InlineTables are written inline."""
+    """`document` as TOML, laid out like tomli_w does it, except that:
+
+    - nested tables are always [table] / [[array of tables]] sections (tomli_w writes short ones
+      inline, so a file's layout would depend on the length of its texts);
+    - InlineTables and InlineArrays are written on one line;
+    - multi-line texts leave their quotes unescaped, so Markdown reads as written.
+    """
     return "".join(_table_chunks(document, name="")).lstrip("\n")
 
 
 def _table_chunks(table: dict, name: str, in_array: bool = False):
+    lines = [
+        f"{key} = {_value_text(value)}\n"
+        for key, value in table.items()
+        if not _is_section(value) and not _is_section_array(value)
+    ]
     if name:
         yield f"[[{name}]]\n" if in_array else f"[{name}]\n"
-    for key, value in table.items():
-        if not _is_section(value) and not _is_section_array(value):
-            yield _key_value_line(key, value)
+    yield from lines
+    # A blank line before each section, except right under a header with nothing of its own
+    # ("[[steps]]" directly followed by "[steps.zh_hans]").
+    separator = "\n" if lines or not name else ""
     for key, value in table.items():
         child = f"{name}.{key}" if name else key
-        if _is_section(value):
-            yield "\n"
-            yield from _table_chunks(value, child)
-        elif _is_section_array(value):
-            for item in value:
-                yield "\n"
-                yield from _table_chunks(item, child, in_array=True)
+        items = [value] if _is_section(value) else value if _is_section_array(value) else []
+        for item in items:
+            yield separator
+            separator = "\n"
+            yield from _table_chunks(item, child, in_array=item is not value)
 
 
 def _is_section(value) -> bool:
@@ -69,11 +87,37 @@ def _is_section_array(value) -> bool:
     return isinstance(value, list) and bool(value) and all(_is_section(v) for v in value)
 
 
-def _key_value_line(key: str, value) -> str:
+def _value_text(value) -> str:
     if isinstance(value, InlineTable):
-        pairs = ", ".join(_key_value_line(k, v).rstrip("\n") for k, v in value.items())
-        return f"{key} = {{ {pairs} }}\n"
-    return tomli_w.dumps({key: value}, multiline_strings=True, indent=2)
+        return "{ " + ", ".join(f"{k} = {_value_text(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, InlineArray):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    if isinstance(value, str) and "\n" in value:
+        return _block_string(value)
+    return _tomli_w_value(value)
+
+
+def _tomli_w_value(value) -> str:
+    line = tomli_w.dumps({"v": value}, multiline_strings=True, indent=2)
+    return line.removeprefix("v = ").removesuffix("\n")
+
+
+def _block_string(text: str) -> str:
+    """A multi-line string with only backslashes (and runs of three quotes) escaped. Falls back
+    to tomli_w's, which escapes every quote, for a text this one would not read back exactly."""
+    if not CONTROL_CHARACTERS.intersection(text):
+        escaped = text.replace("\\", "\\\\")
+        rendered = '"""\n' + re.sub(r'"(?="")', r'\\"', escaped) + '"""'
+        if _reads_back(rendered, text):
+            return rendered
+    return _tomli_w_value(text)
+
+
+def _reads_back(rendered: str, text: str) -> bool:
+    try:
+        return tomllib.loads(f"v = {rendered}")["v"] == text
+    except tomllib.TOMLDecodeError:
+        return False
 
 
 # --- Rows as file data --------------------------------------------------------------------------
@@ -144,7 +188,7 @@ def path_data(path, guide_position: dict[str, int]) -> dict:
     return {
         "key": path.key,
         "last_reviewed": path.last_reviewed,
-        "related_topics": related,
+        "related_topics": InlineArray(related),
         **translations(path, TEXTS["path"]),
         **_unless_empty("steps", [translations(s, TEXTS["step"]) for s in path.steps.all()]),
     }
@@ -163,7 +207,7 @@ def choice_data(choice) -> dict:
             rights=choice.weight_rights,
             professional=choice.weight_professional,
         ),
-        "flags": choice.flag_list,
+        "flags": InlineArray(choice.flag_list),
         "exclusive": choice.exclusive,
         **translations(choice, TEXTS["choice"]),
     }
@@ -191,9 +235,17 @@ def message_data(message) -> dict:
         "slug": message.slug,
         "published": message.published,
         "last_reviewed": message.last_reviewed,
-        "fields": message.field_list,
+        "fields": InlineArray(message.field_list),
         **translations(message, TEXTS["message"]),
     }
+
+
+def _file_name(identity: str) -> str:
+    """A slug or key as part of a file name; refuses one that could point outside the folder
+    (the models' validators only run in forms)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", identity):
+        raise ExportRefused(f"{identity!r} cannot be used in a file name; fix it in the admin.")
+    return identity
 
 
 def _numbered(position: int, count: int) -> str:
@@ -211,18 +263,22 @@ def content_as_files() -> dict[str, str]:
         for position, topic in enumerate(t for s in sections for t in s.topics.all())
     }
     files = {
-        f"guide/{_numbered(n, len(sections))}-{s.slug}.toml": toml_text(section_data(s))
+        f"guide/{_numbered(n, len(sections))}-{_file_name(s.slug)}.toml": toml_text(section_data(s))
         for n, s in enumerate(sections, start=1)
     }
     files |= {
-        f"paths/{p.key}.toml": toml_text(path_data(p, guide_position))
-        for p in PathPage.objects.order_by("key").prefetch_related("steps", "related_topics")
+        f"paths/{_file_name(p.key)}.toml": toml_text(path_data(p, guide_position))
+        for p in PathPage.objects.prefetch_related("steps", "related_topics")
     }
-    files["notices.toml"] = toml_text({"notices": [notice_data(n) for n in Notice.objects.all()]})
+    # Sorted here, not by the database, whose collation could order the keys differently.
+    notices = sorted(Notice.objects.all(), key=lambda notice: notice.key)
+    files["notices.toml"] = toml_text({"notices": [notice_data(n) for n in notices]})
     questions = list(Question.objects.prefetch_related("choices"))
     files["wizard.toml"] = toml_text(wizard_data(questions))
     files |= {
-        f"messages/{_numbered(n, len(messages))}-{m.slug}.toml": toml_text(message_data(m))
+        f"messages/{_numbered(n, len(messages))}-{_file_name(m.slug)}.toml": toml_text(
+            message_data(m)
+        )
         for n, m in enumerate(messages, start=1)
     }
     return files
@@ -234,7 +290,7 @@ def content_as_files() -> dict[str, str]:
 def export_content(directory: Path, *, force: bool = False) -> dict[str, str]:
     """Write every content file into `directory`; refuse a directory that is not empty unless
     `force`, and then replace only what an export owns (OWNED)."""
-    directory = Path(directory)
+    directory = Path(directory).resolve()
     _refuse_unsuitable(directory, force)
     files = content_as_files()
     write_files(directory, files)

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "guidance.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Compresses HTML (static files come precompressed from WhiteNoise). Django masks CSRF
+    # tokens per response and pads gzip output, which is what BREACH needs defeated.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

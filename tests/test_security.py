@@ -74,6 +74,7 @@ def run_manage(*args, env_changes):
             "PORTAL_TESTING",
             "DJANGO_SETTINGS_MODULE",
             "HTTPS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
     env.update(env_changes)

@@ -29,4 +29,6 @@ class Command(BaseCommand):
             files = export_content(directory, force=force)
         except ExportRefused as error:
             raise CommandError(str(error)) from error
+        except OSError as error:
+            raise CommandError(f"Could not export to {directory}: {error}") from error
         self.stdout.write(f"Exported {len(files)} files to {directory}.")

@@ -12,8 +12,8 @@ from guidance.content import ContentProblems, import_content
 class Command(BaseCommand):
     help = (
         "Make the content in the database match a directory written by export_content (or laid "
-        "out like guidance/content/): rows are created, updated and deleted, editors' changes "
-        "included. Every file is checked first; if anything is wrong, nothing is changed."
+        "out like guidance/content/): rows are created, updated and deleted, overwriting editors' "
+        "changes. Every file is checked first; if anything is wrong, nothing is changed."
     )
     # The files are checked here, tree included; a broken tree in the database must not stop
     # the import that repairs it.
@@ -36,3 +36,5 @@ class Command(BaseCommand):
                     f"{lines}"
                 ) from error
         self.stdout.write(f"Imported {directory}: {report}.")
+        for label in report.deleted:
+            self.stdout.write(f"  deleted (not in the files): {label}")

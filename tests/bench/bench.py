@@ -1,0 +1,330 @@
+"""`make bench`: throughput, latency, page weight and query counts, as in production.
+
+Starts gunicorn (DEBUG off) on a copy of the database — SQLite, and PostgreSQL when a server
+answers — and drives it with wrk at 16 connections. Every figure is reported next to a static
+file served by the same gunicorn (the ceiling). Not a test: it asserts nothing, it measures.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+GUNICORN = str(Path(PY).with_name("gunicorn"))
+DURATION = os.environ.get("BENCH_SECONDS", "5")
+CONNECTIONS = 16
+OUT = ROOT / "var" / "bench-results.md"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
+    env.update(
+        {
+            "SECRET_KEY": "bench-" + "x" * 60,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": database_url,
+            "LOG_REQUESTS": "0",
+        }
+    )
+    return env
+
+
+def manage(database_url: str, *args: str) -> str:
+    return subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=env_for(database_url),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def prepare(database_url: str, scale: int = 1, tree_scale: int = 1) -> None:
+    manage(database_url, "migrate", "--noinput", "-v0")
+    manage(database_url, "load_content")
+    if scale > 1 or tree_scale > 1:
+        manage(
+            database_url,
+            "shell",
+            "-c",
+            f"from tests.bench.grow import grow; grow({scale}, {tree_scale})",
+        )
+
+
+class Server:
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [
+                GUNICORN,
+                "portal.wsgi",
+                "--config",
+                "portal/gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            cwd=ROOT,
+            env=env_for(self.database_url),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def wrk(url: str, script: str | None = None) -> dict:
+    command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{DURATION}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(\w+)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def post_script(base: str) -> str:
+    """A wrk script posting the first wizard answer with a valid CSRF pair."""
+    with urllib.request.urlopen(f"{base}/en/wizard/") as response:
+        html = response.read().decode()
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    start = urllib.request.Request(
+        f"{base}/en/wizard/start/",
+        data=f"csrfmiddlewaretoken={token}".encode(),
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    question_url = urllib.request.urlopen(start).geturl()  # follows the redirect
+    first = re.search(r"/en/wizard/q/([\w-]+)/", question_url).group(1)
+    question = urllib.request.urlopen(
+        urllib.request.Request(question_url, headers={"Cookie": cookie})
+    )
+    choice = re.search(r'name="choice" value="([\w-]+)"', question.read().decode()).group(1)
+    path = Path(tempfile.mkstemp(suffix=".lua")[1])
+    path.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.body = "csrfmiddlewaretoken={token}&choice={choice}"\n'
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        f'wrk.headers["Cookie"] = "{cookie}"\n'
+    )
+    return str(path), first
+
+
+def static_url(base: str) -> str:
+    html = urllib.request.urlopen(f"{base}/en/").read().decode()
+    return base + re.search(r'href="(/static/css/site[^"]+\.css)"', html).group(1)
+
+
+def first_visit(base: str, path: str) -> tuple[int, int]:
+    """Bytes transferred (compressed) and requests for a first visit to `path`."""
+
+    def fetch(url):
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:
+            return response.read(), response.headers.get("Content-Encoding")
+
+    body, encoding = fetch(base + path)
+    html = gzip.decompress(body).decode() if encoding == "gzip" else body.decode()
+    total, count = len(body), 1
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        data, _ = fetch(base + asset)
+        total += len(data)
+        count += 1
+    return total, count
+
+
+def query_counts(database_url: str) -> dict:
+    code = """
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+import json
+client = Client()
+pages = {"home": "/en/", "section": "/en/guide/consequences/", "wizard intro": "/en/wizard/",
+         "composer": "/en/messages/hardship-plan/", "search": "/en/search/?q=credit"}
+result = {}
+for name, url in pages.items():
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    result[name] = len(queries)
+print(json.dumps(result))
+"""
+    env = env_for(database_url)
+    env["ALLOWED_HOSTS"] = "testserver"
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(database_url: str, label: str) -> list[str]:
+    lines = [f"\n## {label}\n"]
+    with Server(database_url) as server:
+        base = server.base
+        wrk(base + "/en/")  # warm every worker
+        script, first = post_script(base)
+        rows = [
+            ("static file (ceiling)", static_url(base), None),
+            ("home", base + "/en/", None),
+            ("section page", base + "/en/guide/consequences/", None),
+            ("wizard step (GET)", base + "/en/wizard/", None),
+            ("wizard step (POST)", f"{base}/en/wizard/q/{first}/", script),
+            ("composer", base + "/en/messages/hardship-plan/", None),
+            ("search", base + "/en/search/?q=credit", None),
+        ]
+        results = [(name, wrk(url, s)) for name, url, s in rows]
+        ceiling = results[0][1]["rps"]
+        lines.append("| page | req/s | ratio to static | p50 ms | p99 ms | errors |")
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        for name, r in results:
+            lines.append(
+                f"| {name} | {r['rps']:.0f} | {r['rps'] / ceiling:.2f} | "
+                f"{r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |"
+            )
+        lines.append("\n| first visit | bytes transferred (gzip) | requests |")
+        lines.append("|---|---:|---:|")
+        for name, path in [
+            ("home", "/zh-hans/"),
+            ("section page", "/zh-hans/guide/consequences/"),
+            ("wizard step", "/zh-hans/wizard/"),
+        ]:
+            size, count = first_visit(base, path)
+            lines.append(f"| {name} | {size} | {count} |")
+        os.unlink(script)
+    counts = query_counts(database_url)
+    lines.append("\n| page | SQL queries (warm) |\n|---|---:|")
+    lines += [f"| {name} | {count} |" for name, count in counts.items()]
+    return lines
+
+
+def growth(make_url, label: str) -> list[str]:
+    lines = [
+        f"\n## How the cost grows ({label})\n",
+        "| content | section req/s | search req/s | wizard GET req/s | wizard POST req/s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for scale, tree_scale in ((1, 1), (10, 1), (100, 1), (1, 10)):
+        database_url, cleanup = make_url()
+        try:
+            prepare(database_url, scale, tree_scale)
+            with Server(database_url) as server:
+                base = server.base
+                wrk(base + "/en/")
+                script, first = post_script(base)
+                section = wrk(base + "/en/guide/consequences/")["rps"]
+                search = wrk(base + "/en/search/?q=credit")["rps"]
+                step = wrk(base + "/en/wizard/")["rps"]
+                post = wrk(f"{base}/en/wizard/q/{first}/", script)["rps"]
+                os.unlink(script)
+            name = f"{scale}× content" if tree_scale == 1 else f"{tree_scale}× wizard tree"
+            lines.append(f"| {name} | {section:.0f} | {search:.0f} | {step:.0f} | {post:.0f} |")
+        finally:
+            cleanup()
+    return lines
+
+
+def sqlite_url():
+    directory = Path(tempfile.mkdtemp(prefix="bench-"))
+    return f"sqlite:///{directory / 'db.sqlite3'}", lambda: shutil.rmtree(directory, True)
+
+
+def postgres_url():
+    import psycopg
+
+    admin = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def cleanup():
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return admin.rsplit("/", 1)[0] + f"/{name}", cleanup
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        admin = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+        psycopg.connect(admin, connect_timeout=3).close()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    lines = [
+        f"# Benchmark ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
+        f"{CONNECTIONS} connections, {DURATION}s per row, gunicorn as in production)"
+    ]
+    makers = [("SQLite", sqlite_url)]
+    if postgres_available():
+        makers.append(("PostgreSQL", postgres_url))
+    for label, make_url in makers:
+        database_url, cleanup = make_url()
+        try:
+            prepare(database_url)
+            lines += measure(database_url, label)
+        finally:
+            cleanup()
+        lines += growth(make_url, label)
+        print("\n".join(lines), flush=True)
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text("\n".join(lines) + "\n")
+    print(f"\nWritten to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
