@@ -362,7 +362,7 @@ class QuestionAdmin(ContentAdmin):
             "problems": [describe(p) for p in problems],
             "flagged": flagged,
             "routes": sum(1 for _ in engine.routes(tree)) if not problems else None,
-            "longest": engine.questions_left(tree, tree.start) if questions else 0,
+            "longest": engine.questions_left(tree).get(tree.start, 0),
         }
         return TemplateResponse(request, "admin/guidance/tree.html", context)
 

@@ -91,9 +91,45 @@ def _build(language: str) -> list[Document]:
     return documents
 
 
-def documents(language: str | None = None) -> list[Document]:
+@dataclass(frozen=True)
+class Index:
+    """Documents with their lowered texts, and which documents hold each pair of characters."""
+
+    documents: list[Document]
+    titles: list[str]
+    texts: list[str]
+    pairs: dict[str, frozenset[int]]
+
+    @classmethod
+    def build(cls, documents: list[Document]) -> Index:
+        titles = [d.title.lower() for d in documents]
+        texts = [d.text.lower() for d in documents]
+        pairs: dict[str, set[int]] = {}
+        for number, (title, text) in enumerate(zip(titles, texts, strict=True)):
+            for source in (title, text):
+                for start in range(len(source) - 1):
+                    pairs.setdefault(source[start : start + 2], set()).add(number)
+        return cls(documents, titles, texts, {k: frozenset(v) for k, v in pairs.items()})
+
+    def candidates(self, terms: list[str]) -> list[int]:
+        """Documents that may contain every term: those holding all of each term's pairs."""
+        found: set[int] | None = None
+        for term in terms:
+            for start in range(len(term) - 1):
+                holders = self.pairs.get(term[start : start + 2], frozenset())
+                found = set(holders) if found is None else found & holders
+                if not found:
+                    return []
+        return sorted(found) if found is not None else list(range(len(self.documents)))
+
+
+def index(language: str | None = None) -> Index:
     language = language or get_language()
-    return per_content_version(f"search-{language}", lambda: _build(language))
+    return per_content_version(f"search-{language}", lambda: Index.build(_build(language)))
+
+
+def documents(language: str | None = None) -> list[Document]:
+    return index(language).documents
 
 
 @dataclass(frozen=True)
@@ -122,14 +158,24 @@ def _snippet(text: str, terms: list[str]) -> SafeString:
 
 
 def search(query: str, language: str | None = None) -> list[Hit]:
+    """Documents containing every term: title matches first, then the rest in guide order.
+
+    Stops after MAX_RESULTS body matches, so a query costs about the same however much
+    content there is.
+    """
     terms = [t.lower() for t in normalise_query(query).split()]
     if not terms:
         return []
-    hits = []
-    for document in documents(language):
-        title, text = document.title.lower(), document.text.lower()
-        if all(t in title or t in text for t in terms):
-            score = sum(3 * title.count(t) + text.count(t) for t in terms)
-            hits.append(Hit(document, _snippet(document.text, terms), score))
-    hits.sort(key=lambda h: -h.score)
-    return hits[:MAX_RESULTS]
+    idx = index(language)
+    in_title, in_body = [], []
+    for number in idx.candidates(terms):
+        title, text = idx.titles[number], idx.texts[number]
+        if all(t in title for t in terms):
+            in_title.append(number)
+        elif len(in_body) < MAX_RESULTS and all(t in title or t in text for t in terms):
+            in_body.append(number)
+    chosen = (in_title + in_body)[:MAX_RESULTS]
+    return [
+        Hit(idx.documents[n], _snippet(idx.documents[n].text, terms), 2 if n in in_title else 1)
+        for n in chosen
+    ]

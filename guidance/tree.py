@@ -439,15 +439,21 @@ def routes(tree: Tree) -> Iterator[tuple[Answer, ...]]:
     yield from extend(tree.start, ())
 
 
-def questions_left(tree: Tree, key: str) -> int:
-    """The most questions a reader at `key` may still be asked, `key` included."""
+def questions_left(tree: Tree) -> dict[str, int]:
+    """For every question, the most questions a reader there may still be asked (itself
+    included). Computed once per tree; a loop counts as ending, so a broken tree still answers."""
     memo: dict[str, int] = {}
+    visiting: set[str] = set()
 
-    def length(k: str, depth: int) -> int:
-        if k == END or depth > MAX_ROUTE_LENGTH * 2 or tree.question(k) is None:
+    def length(key: str) -> int:
+        if key == END or key in visiting or tree.question(key) is None:
             return 0
-        if k not in memo:
-            memo[k] = 1 + max((length(t, depth + 1) for t in tree.question(k).exits()), default=0)
-        return memo[k]
+        if key not in memo:
+            visiting.add(key)
+            memo[key] = 1 + max((length(t) for t in tree.question(key).exits()), default=0)
+            visiting.discard(key)
+        return memo[key]
 
-    return length(key, 0)
+    for question in tree.questions:
+        length(question.key)
+    return memo

@@ -23,6 +23,7 @@ STATE_SALT = "guidance.wizard.state"
 class LoadedTree:
     tree: engine.Tree
     questions: dict[str, Question]  # with their choices prefetched, for the texts
+    left: dict[str, int]  # the most questions still to come from each question
 
 
 _cache: dict[str, tuple[str, object]] = {}
@@ -71,9 +72,9 @@ def tree_data(questions) -> dict:
 
 def _build_tree() -> LoadedTree:
     questions = list(Question.objects.prefetch_related("choices"))
+    tree = engine.build_tree(tree_data(questions))
     return LoadedTree(
-        tree=engine.build_tree(tree_data(questions)),
-        questions={q.key: q for q in questions},
+        tree=tree, questions={q.key: q for q in questions}, left=engine.questions_left(tree)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from functools import wraps
 
@@ -9,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers, quote_etag
+from django.utils.cache import add_never_cache_headers, patch_vary_headers, quote_etag
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
@@ -32,18 +33,25 @@ def content_page(view):
             add_never_cache_headers(response)
             return response
         key = f"page:{ContentVersion.current()}:{get_language()}:{request.path}"
-        etag = quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
+        etag = "W/" + quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
         else:
-            content = cache.get(key)
-            if content is None:
+            cached = cache.get(key)
+            if cached is None:
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200:
                     return response
-                cache.set(key, response.content, PAGE_CACHE_SECONDS)
+                # Compressed once here rather than by GZipMiddleware on every request.
+                cached = (response.content, gzip.compress(response.content, mtime=0))
+                cache.set(key, cached, PAGE_CACHE_SECONDS)
+            plain, compressed = cached
+            if "gzip" in request.headers.get("Accept-Encoding", ""):
+                response = HttpResponse(compressed)
+                response["Content-Encoding"] = "gzip"
             else:
-                response = HttpResponse(content)
+                response = HttpResponse(plain)
+            patch_vary_headers(response, ["Accept-Encoding"])
         response["ETag"] = etag
         response["Cache-Control"] = "no-cache"
         return response

@@ -98,7 +98,7 @@ def intro(request):
         "note": _note_text(request.GET.get("note")),
         "in_progress": in_progress,
         "continue_url": _step_url(state[1]) if in_progress else "",
-        "most_questions": engine.questions_left(loaded.tree, loaded.tree.start),
+        "most_questions": loaded.left.get(loaded.tree.start, 0),
     }
     return _render(request, "wizard/intro.html", context)
 
@@ -125,7 +125,7 @@ def _render_question(request, loaded, route, answers, key, *, error="", selected
         "choices": list(question.choices.all()),
         "selected": set(answers.get(key, ())) if selected is None else set(selected),
         "position": position,
-        "most": position - 1 + engine.questions_left(loaded.tree, key),
+        "most": position - 1 + loaded.left.get(key, 0),
         "back_url": _url("wizard-question", back_key) if back_key else _url("wizard"),
         "error": error,
         "note": _note_text(request.GET.get("note")),
