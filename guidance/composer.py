@@ -61,16 +61,25 @@ GSM_BASIC = set(
     "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM_EXTENDED = set("^{}\\[~]|€")
+# An SMS carries 140 bytes: 7-bit characters, or 2 bytes each in UCS-2 (Chinese). A split
+# message spends 6 bytes of each part on the header that joins the parts again.
+SMS_BYTES, JOIN_HEADER_BYTES = 140, 6
+SINGLE_SEGMENT = {"gsm": SMS_BYTES * 8 // 7, "ucs2": SMS_BYTES // 2}
+SPLIT_SEGMENT = {
+    "gsm": (SMS_BYTES - JOIN_HEADER_BYTES) * 8 // 7,
+    "ucs2": (SMS_BYTES - JOIN_HEADER_BYTES) // 2,
+}
 
 
 def sms_segments(text: str) -> tuple[int, int, str]:
     """Return (length in characters as the network counts them, segments, encoding)."""
     if all(c in GSM_BASIC or c in GSM_EXTENDED for c in text):
         length = sum(2 if c in GSM_EXTENDED else 1 for c in text)
-        single, multi, encoding = 160, 153, "gsm"
+        encoding = "gsm"
     else:
         length = len(text.encode("utf-16-le")) // 2
-        single, multi, encoding = 70, 67, "ucs2"
+        encoding = "ucs2"
+    single, multi = SINGLE_SEGMENT[encoding], SPLIT_SEGMENT[encoding]
     if length == 0:
         return 0, 0, encoding
     segments = 1 if length <= single else -(-length // multi)

@@ -249,7 +249,7 @@ def _file_name(identity: str) -> str:
 
 
 def _numbered(position: int, count: int) -> str:
-    """01, 02, … (wider when there are 100 or more, so the names still sort in order)."""
+    """01, 02, … (wider for three-digit counts, so the names still sort in order)."""
     return str(position).zfill(max(2, len(str(count))))
 
 

@@ -107,7 +107,7 @@ def composer_fields() -> dict[str, forms.Field]:
         ),
         "contact": PlainCharField(
             label=_("希望对方怎样联系你"),
-            max_length=100,
+            max_length=80,
             required=False,
             help_text=_("例如：支付宝App内的消息，或你的电子邮箱。"),
             widget=forms.TextInput(attrs=off),

@@ -23,7 +23,7 @@ def validate_public_url(value: str) -> None:
     URLValidator(schemes=["http", "https"])(value)
 
 
-REVIEW_INTERVAL = datetime.timedelta(days=180)
+REVIEW_INTERVAL = datetime.timedelta(weeks=26)  # about six months
 
 
 class DraftModel(TranslatedModel):
@@ -34,7 +34,7 @@ class DraftModel(TranslatedModel):
     """
 
     draft = models.JSONField(default=dict, blank=True, editable=False)
-    draft_saved_by = models.CharField(max_length=150, blank=True, editable=False)
+    draft_saved_by = models.CharField(max_length=200, blank=True, editable=False)
     draft_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -12,7 +12,7 @@ def fill_review_due(apps, schema_editor):
     for name in ("Topic", "PathPage", "MessageTemplate"):
         model = apps.get_model("guidance", name)
         for row in model.objects.filter(review_due__isnull=True):
-            row.review_due = row.last_reviewed + datetime.timedelta(days=180)
+            row.review_due = row.last_reviewed + datetime.timedelta(weeks=26)
             row.save(update_fields=["review_due"])
 
 

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='messagetemplate',
             name='draft_saved_by',
-            field=models.CharField(blank=True, editable=False, max_length=150),
+            field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
             model_name='notice',
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notice',
             name='draft_saved_by',
-            field=models.CharField(blank=True, editable=False, max_length=150),
+            field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
             model_name='pathpage',
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='pathpage',
             name='draft_saved_by',
-            field=models.CharField(blank=True, editable=False, max_length=150),
+            field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
             model_name='section',
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='section',
             name='draft_saved_by',
-            field=models.CharField(blank=True, editable=False, max_length=150),
+            field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
             model_name='topic',
@@ -83,6 +83,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='topic',
             name='draft_saved_by',
-            field=models.CharField(blank=True, editable=False, max_length=150),
+            field=models.CharField(blank=True, editable=False, max_length=200),
         ),
     ]

@@ -38,7 +38,7 @@ def _composed(template: MessageTemplate, form: ComposerForm) -> dict:
         "letter": letter,
         "sms_length": length,
         "sms_segments": segments,
-        "sms_limit": 70 if encoding == "ucs2" else 160,
+        "sms_limit": composer.SINGLE_SEGMENT[encoding],
     }
 
 
