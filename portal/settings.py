@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # tokens per response and pads gzip output, which is what BREACH needs defeated.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Serves cached guidance pages before the rest of the stack (guidance/page_cache.py).
+    "guidance.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from html.parser import HTMLParser
@@ -191,3 +192,21 @@ def test_section_page_weight_is_small(client):
         for s in parse(client.get("/zh-hans/guide/consequences/")).sources
     )
     assert len(html) + assets < 100_000, (len(html), assets)
+
+
+@pytest.mark.parametrize(
+    "url", ["/zh-hans/", "/en/guide/", "/zh-hant/guide/consequences/", "/en/paths/rights/"]
+)
+def test_a_page_from_the_cache_is_the_page_rendered_fresh(client, url):
+    fresh = client.get(url, HTTP_ACCEPT_ENCODING="identity")
+    cached = client.get(url, HTTP_ACCEPT_ENCODING="identity")
+    assert cached.content == fresh.content
+    skip = {"X-Request-ID", "Date"}
+    assert {k: v for k, v in cached.items() if k not in skip} == {
+        k: v for k, v in fresh.items() if k not in skip
+    }
+    compressed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == fresh.content
+    assert "Content-Security-Policy" in compressed and "Accept-Encoding" in compressed["Vary"]
+    assert client.head(url).status_code == 200

@@ -2,61 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-from functools import wraps
-
-from django.core.cache import cache
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404
 from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers, patch_vary_headers, quote_etag
-from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from ..models import PATH_KEYS, ContentVersion, Notice, PathPage, Section, Source, Topic
-
-PAGE_CACHE_SECONDS = 60 * 60 * 24
-
-
-def content_page(view):
-    """Serve a public content page from the cache, keyed by the content version, with an ETag.
-
-    Every edit bumps the version, so a cached page is never stale on any server, and a browser
-    revalidating an unchanged page gets a 304 for one small query.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if "preview" in request.GET and request.user.is_staff:
-            response = view(request, *args, preview=True, **kwargs)
-            add_never_cache_headers(response)
-            return response
-        key = f"page:{ContentVersion.current()}:{get_language()}:{request.path}"
-        etag = "W/" + quote_etag(hashlib.sha256(key.encode()).hexdigest()[:32])
-        if etag in request.headers.get("If-None-Match", ""):
-            response = HttpResponseNotModified()
-        else:
-            cached = cache.get(key)
-            if cached is None:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200:
-                    return response
-                # Compressed once here rather than by GZipMiddleware on every request.
-                cached = (response.content, gzip.compress(response.content, mtime=0))
-                cache.set(key, cached, PAGE_CACHE_SECONDS)
-            plain, compressed = cached
-            if "gzip" in request.headers.get("Accept-Encoding", ""):
-                response = HttpResponse(compressed)
-                response["Content-Encoding"] = "gzip"
-            else:
-                response = HttpResponse(plain)
-            patch_vary_headers(response, ["Accept-Encoding"])
-        response["ETag"] = etag
-        response["Cache-Control"] = "no-cache"
-        return response
-
-    return wrapper
+from ..models import PATH_KEYS, Notice, PathPage, Section, Source, Topic
+from ..page_cache import cacheable_page
 
 
 def _topics(preview: bool = False):
@@ -68,7 +20,7 @@ def _topics(preview: bool = False):
 
 
 @require_safe
-@content_page
+@cacheable_page
 def home(request, preview=False):
     sections = list(Section.objects.all() if preview else Section.objects.published())
     emergency = Notice.objects.filter(key="emergency").first()
@@ -80,7 +32,7 @@ def home(request, preview=False):
 
 
 @require_safe
-@content_page
+@cacheable_page
 def guide_index(request, preview=False):
     sections = Section.objects.published().prefetch_related(
         Prefetch(
@@ -100,7 +52,7 @@ def guide_index(request, preview=False):
 
 
 @require_safe
-@content_page
+@cacheable_page
 def section_detail(request, slug, preview=False):
     # Pages are cached whole, so fetching the (few) sections in full costs nothing later.
     sections = list(Section.objects.all() if preview else Section.objects.published())
@@ -123,7 +75,7 @@ def section_detail(request, slug, preview=False):
 
 
 @require_safe
-@content_page
+@cacheable_page
 def path_detail(request, key, preview=False):
     if key not in PATH_KEYS:
         raise Http404
