@@ -49,8 +49,25 @@ def preview_url(obj) -> str:
 
 
 def translated(*names: str) -> list[str]:
-    """Form fields for translated texts: Simplified, English, hand-written Traditional."""
+    """Inline-row fields for translated texts: Simplified, English, hand-written Traditional."""
     return [f"{name}_{lang}" for name in names for lang in ("zh_hans", "en", "zh_hant")]
+
+
+def side_by_side(*names: str) -> list[tuple[str, ...]]:
+    """Change-form rows for translated texts: Simplified beside English, then the hand-written
+    Traditional beside the text generated from Simplified (shown read-only)."""
+    rows = []
+    for name in names:
+        rows += [(f"{name}_zh_hans", f"{name}_en"), (f"{name}_zh_hant", f"{name}_zh_hant_auto")]
+    return rows
+
+
+class GeneratedTraditionalMixin:
+    """Shows every generated Traditional text read-only, beside the field that overrides it."""
+
+    def get_readonly_fields(self, request, obj=None):
+        generated = [f"{name}_zh_hant_auto" for name in self.model.translated_fields]
+        return [*super().get_readonly_fields(request, obj), *generated]
 
 
 class MarkdownPreviewMedia:
@@ -61,7 +78,7 @@ class MarkdownPreviewMedia:
         css = {"all": ["admin_extra/admin.css"]}
 
 
-class ContentAdmin(MarkdownPreviewMedia, VersionAdmin):
+class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin):
     """Every save is a version (with inlines); history can be compared and restored.
 
     Models that hold drafts get a "save as draft" button: the submitted values are kept beside
@@ -188,7 +205,7 @@ class SectionAdmin(ContentAdmin):
     search_fields = ["title_zh_hans", "title_en", "slug"]
     fieldsets = [
         (None, {"fields": ["slug", "order", "published", "last_reviewed"]}),
-        (_("文字"), {"fields": translated("title", "summary")}),
+        (_("文字"), {"fields": side_by_side("title", "summary")}),
     ]
 
 
@@ -202,9 +219,9 @@ class TopicAdmin(ContentAdmin):
     fieldsets = [
         (None, {"fields": ["section", "slug", "order", "published"]}),
         (_("核对"), {"fields": REVIEW_FIELDS}),
-        (_("标题和简介"), {"fields": translated("title", "summary")}),
-        (_("要点（每行一条）"), {"fields": translated("key_points")}),
-        (_("正文（Markdown）"), {"fields": translated("body")}),
+        (_("标题和简介"), {"fields": side_by_side("title", "summary")}),
+        (_("要点（每行一条）"), {"fields": side_by_side("key_points")}),
+        (_("正文（Markdown）"), {"fields": side_by_side("body")}),
     ]
 
 
@@ -222,14 +239,14 @@ class PathPageAdmin(ContentAdmin):
     fieldsets = [
         (None, {"fields": ["key", "related_topics"]}),
         (_("核对"), {"fields": REVIEW_FIELDS}),
-        (_("文字"), {"fields": translated("title", "summary", "body")}),
+        (_("文字"), {"fields": side_by_side("title", "summary", "body")}),
     ]
 
 
 @admin.register(Notice)
 class NoticeAdmin(ContentAdmin):
     list_display = ["key", "title_zh_hans"]
-    fields = ["key", *translated("title", "body")]
+    fieldsets = [(None, {"fields": ["key", *side_by_side("title", "body")]})]
 
 
 @admin.register(MessageTemplate)
@@ -242,12 +259,12 @@ class MessageTemplateAdmin(ContentAdmin):
         (_("核对"), {"fields": REVIEW_FIELDS}),
         (
             _("标题和用途"),
-            {"fields": translated("title", "summary", "when_to_use", "when_not_to_use")},
+            {"fields": side_by_side("title", "summary", "when_to_use", "when_not_to_use")},
         ),
         (
             _("消息正文"),
             {
-                "fields": translated("sms", "letter"),
+                "fields": side_by_side("sms", "letter"),
                 "description": _(
                     "用花括号写占位符，例如 {name}、{lender}、{today}。"
                     "含有读者没填的占位符的那一行会被省略。"
@@ -337,7 +354,7 @@ class QuestionAdmin(ContentAdmin):
     change_list_template = "admin/guidance/question/change_list.html"
     fieldsets = [
         (None, {"fields": ["key", "order", "kind", "next_key"]}),
-        (_("文字"), {"fields": translated("text", "help")}),
+        (_("文字"), {"fields": side_by_side("text", "help")}),
     ]
 
     def get_urls(self):
@@ -361,7 +378,7 @@ class QuestionAdmin(ContentAdmin):
             "questions": questions,
             "problems": [describe(p) for p in problems],
             "flagged": flagged,
-            "routes": sum(1 for _ in engine.routes(tree)) if not problems else None,
+            "routes": engine.count_routes(tree) if not problems else None,
             "longest": engine.questions_left(tree).get(tree.start, 0),
         }
         return TemplateResponse(request, "admin/guidance/tree.html", context)

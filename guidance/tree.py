@@ -439,6 +439,19 @@ def routes(tree: Tree) -> Iterator[tuple[Answer, ...]]:
     yield from extend(tree.start, ())
 
 
+def count_routes(tree: Tree) -> int:
+    """How many routes `routes(tree)` would walk, without walking them (the tree must be valid)."""
+    memo: dict[str, int] = {END: 1}
+
+    def count(key: str) -> int:
+        if key not in memo:
+            question = tree.question(key)
+            memo[key] = sum(count(question.next_after(a)) for a in candidate_answers(question))
+        return memo[key]
+
+    return count(tree.start)
+
+
 def questions_left(tree: Tree) -> dict[str, int]:
     """For every question, the most questions a reader there may still be asked (itself
     included). Computed once per tree; a loop counts as ending, so a broken tree still answers."""

@@ -242,11 +242,13 @@ def test_every_answer_sequence_through_a_valid_tree_ends_in_a_recommendation(tre
 def test_validator_claims_hold_for_every_route(tree):
     if engine.validate(tree):
         return
-    primaries = set()
+    primaries, walked = set(), 0
     for route in engine.routes(tree):
+        walked += 1
         assert len(route) <= engine.MAX_ROUTE_LENGTH
         primaries.add(engine.recommend(tree, dict(route)).primary)
     assert primaries == set(engine.PATHS)
+    assert walked == engine.count_routes(tree)
 
 
 @settings(max_examples=300, deadline=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import pytest
 from django.core import signing
@@ -47,23 +48,53 @@ def primary_path(html):
     return re.search(r'data-path="(\w+)"', html).group(1)
 
 
+@dataclass
+class RouteSurvey:
+    """What walking every route of a tree found: checked once per tree, shared by the tests."""
+
+    count: int = 0
+    longest: int = 0
+    primaries: dict = field(default_factory=dict)  # path -> a route where it comes first
+    flagged: dict = field(default_factory=dict)  # notice flag -> a route that raises it
+    without_reasons: list = field(default_factory=list)
+    sample: list = field(default_factory=list)  # about 25 routes spread over all of them
+
+
+_surveys: dict[str, RouteSurvey] = {}
+
+
+def survey(tree) -> RouteSurvey:
+    if tree.digest not in _surveys:
+        result = RouteSurvey()
+        step = max(1, engine.count_routes(tree) // 25)
+        for number, route in enumerate(engine.routes(tree)):
+            recommendation = engine.recommend(tree, dict(route))
+            result.count += 1
+            result.longest = max(result.longest, len(route))
+            result.primaries.setdefault(recommendation.primary, route)
+            for flag in recommendation.notices:
+                result.flagged.setdefault(flag, route)
+            if not recommendation.ranked[0].reasons:
+                result.without_reasons.append(route)
+            if number % step == 0:
+                result.sample.append(route)
+        _surveys[tree.digest] = result
+    return _surveys[tree.digest]
+
+
 def test_every_route_of_the_shipped_tree_ends_in_a_recommendation():
     tree = load_tree().tree
     assert engine.validate(tree) == []
-    primaries, count = set(), 0
-    for route in engine.routes(tree):
-        count += 1
-        assert len(route) <= engine.MAX_ROUTE_LENGTH
-        result = engine.recommend(tree, dict(route))
-        primaries.add(result.primary)
-        assert result.ranked[0].reasons, route
-    assert primaries == set(engine.PATHS)
-    assert count > 50
+    found = survey(tree)
+    assert found.count == engine.count_routes(tree) > 50
+    assert found.longest <= engine.MAX_ROUTE_LENGTH
+    assert set(found.primaries) == set(engine.PATHS)
+    assert found.without_reasons == []
 
 
 def test_a_route_through_plain_forms_reaches_a_result_with_reasons_and_steps(client):
     tree = load_tree().tree
-    for route in list(engine.routes(tree))[:: max(1, len(list(engine.routes(tree))) // 25)]:
+    for route in survey(tree).sample:
         client.cookies.clear()
         r = walk_route(client, route)
         html = r.content.decode()
@@ -78,31 +109,21 @@ def test_a_route_through_plain_forms_reaches_a_result_with_reasons_and_steps(cli
 
 
 def test_each_path_can_come_first_through_the_pages(client):
-    tree = load_tree().tree
-    seen = {}
-    for route in engine.routes(tree):
-        primary = engine.recommend(tree, dict(route)).primary
-        seen.setdefault(primary, route)
-    for path, route in seen.items():
+    for path, route in survey(load_tree().tree).primaries.items():
         client.cookies.clear()
         assert primary_path(walk_route(client, route, "zh-hans").content.decode()) == path
 
 
 def test_danger_scam_and_crisis_answers_put_notices_first(client):
-    tree = load_tree().tree
+    flagged = survey(load_tree().tree).flagged
     for flag in ("danger", "scam", "crisis", "court"):
-        route = next(
-            r for r in engine.routes(tree) if flag in engine.recommend(tree, dict(r)).notices
-        )
         client.cookies.clear()
-        html = walk_route(client, route).content.decode()
+        html = walk_route(client, flagged[flag]).content.decode()
         assert f'data-notice="{flag}"' in html
         assert html.index('data-notice="') < html.index('data-path="')
     client.cookies.clear()
-    danger = next(
-        r for r in engine.routes(tree) if "danger" in engine.recommend(tree, dict(r)).notices
-    )
-    assert "110" in walk_route(client, danger).content.decode().split('data-path="')[0]
+    html = walk_route(client, flagged["danger"]).content.decode()
+    assert "110" in html.split('data-path="')[0]
 
 
 def test_a_missing_answer_re_asks_with_a_clear_message(client):
