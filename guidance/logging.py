@@ -69,3 +69,14 @@ class RequestLogMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+class MaskPathsFilter(logging.Filter):
+    """Mask paths in other loggers' lines too (Django logs "Service Unavailable: <path>")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                safe_path(a) if isinstance(a, str) and a.startswith("/") else a for a in record.args
+            )
+        return True

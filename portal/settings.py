@@ -235,6 +235,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "guidance.logging.JsonFormatter"}},
+    "filters": {"mask_paths": {"()": "guidance.logging.MaskPathsFilter"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -245,7 +246,7 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Our own request line replaces Django's 4xx warnings; server errors are still logged.
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": "ERROR", "filters": ["mask_paths"]},
         "django.server": {"level": "CRITICAL"},
         "portal.requests": {"level": "INFO" if env_bool("LOG_REQUESTS", True) else "WARNING"},
         "axes": {"level": "WARNING"},

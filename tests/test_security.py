@@ -148,3 +148,24 @@ def test_a_sane_request_id_from_the_proxy_is_kept_and_a_bad_one_replaced(client)
         "abcdef12-proxy-id"
     )
     assert client.get("/healthz", HTTP_X_REQUEST_ID="<script>")["X-Request-ID"] != "<script>"
+
+
+def test_server_error_lines_mask_the_wizard_question_too():
+    import logging as std_logging
+
+    from guidance.logging import JsonFormatter, MaskPathsFilter
+
+    record = std_logging.LogRecord(
+        "django.request",
+        std_logging.ERROR,
+        __file__,
+        1,
+        "%s: %s",
+        ("Service Unavailable", "/en/wizard/q/court-type/"),
+        None,
+    )
+    MaskPathsFilter().filter(record)
+    line = JsonFormatter().format(record)
+    assert "court-type" not in line and "/en/wizard/q/*/" in line
+    configured = std_logging.getLogger("django.request").filters
+    assert any(isinstance(f, MaskPathsFilter) for f in configured)
