@@ -10,6 +10,10 @@ There are two ways in:
   updates and deletes rows. Imported rows get the same `seed_hash` as loaded ones, so a later
   `load_content` treats them as unedited.
 
+Both also carry the review fields (`reviewed_by`, `review_due`) and editors' unpublished drafts
+(a `[draft]` table). The seed hash counts those only when they hold something of their own: a
+reviewer, a due date other than the one `save()` fills in, a draft (see `_seeded`).
+
 `guidance/export.py` writes the database back out in the same format.
 """
 
@@ -25,11 +29,12 @@ from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from . import tree as engine
 from .models import (
     PATH_KEYS,
+    REVIEW_INTERVAL,
     Choice,
     ContentVersion,
     MessageTemplate,
@@ -159,6 +164,23 @@ def _date(value) -> datetime.date:
     return datetime.date.fromisoformat(str(value)) if value else datetime.date.today()
 
 
+def default_review_due(last_reviewed: datetime.date) -> datetime.date:
+    """The due date `ReviewedModel.save()` fills in when there is none."""
+    return last_reviewed + REVIEW_INTERVAL
+
+
+def review_values(data: dict) -> dict:
+    """last_reviewed, reviewed_by and review_due; a missing review_due is six months after
+    last_reviewed, as save() would make it."""
+    last_reviewed = _date(data.get("last_reviewed"))
+    due = data.get("review_due")
+    return {
+        "last_reviewed": last_reviewed,
+        "reviewed_by": data.get("reviewed_by", ""),
+        "review_due": _date(due) if due else default_review_due(last_reviewed),
+    }
+
+
 def section_values(data: dict, order: int) -> dict:
     return {
         "order": order,
@@ -173,14 +195,14 @@ def topic_values(data: dict, order: int, section_id: int | None) -> dict:
         "section_id": section_id,
         "order": order,
         "published": data.get("published", True),
-        "last_reviewed": _date(data.get("last_reviewed")),
+        **review_values(data),
         **translated_values(data, TEXTS["topic"]),
     }
 
 
 def path_values(data: dict) -> dict:
     return {
-        "last_reviewed": _date(data.get("last_reviewed")),
+        **review_values(data),
         **translated_values(data, TEXTS["path"]),
     }
 
@@ -203,8 +225,66 @@ def message_values(data: dict, order: int) -> dict:
         "order": order,
         "published": data.get("published", True),
         "fields": ", ".join(data.get("fields", [])),
-        "last_reviewed": _date(data.get("last_reviewed")),
+        **review_values(data),
         **translated_values(data, TEXTS["message"]),
+    }
+
+
+# Drafts: an editor's unpublished values, kept beside the live ones (DraftModel.draft holds
+# {attname: Field.value_to_string(...)}). In the files, [draft.fields] has one line per drafted
+# field; a foreign key goes by its name and holds the slug of the row it points to, because ids
+# differ from one database to another.
+DRAFT_FIELDS = "saved_by", "saved_at", "fields"
+
+
+def draft_names(model) -> dict[str, models.Field]:
+    """The names a [draft.fields] table of `model` may use, with their fields, in the order an
+    export writes them: the model's, with the review fields after last_reviewed."""
+    fields = model().draftable_fields()
+    review = [f for f in fields if f.name in ("reviewed_by", "review_due")]
+    ordered = []
+    for item in fields:
+        if item not in review:
+            ordered += [item, *review] if item.name == "last_reviewed" else [item]
+    return {(f.name if f.is_relation else f.attname): f for f in ordered}
+
+
+def draft_text(value: str) -> str:
+    """A drafted value read back from the files: one newline at the end (the one before the
+    closing quotes of a multi-line string) is not part of it."""
+    return value.removesuffix("\n")
+
+
+def _utc(value) -> datetime.datetime:
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.fromisoformat(str(value))
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC)
+
+
+def draft_values(data: dict, model, where: str, ids: dict | None = None) -> dict:
+    """draft, draft_saved_by and draft_saved_at from an item's [draft] table (empty without
+    one). `ids` gives, for each model a drafted foreign key can point to, its rows' ids by slug."""
+    table = data.get("draft") or {}
+    names = draft_names(model)
+    draft = {}
+    for name, value in (table.get("fields") or {}).items():
+        field = names.get(name)
+        if field is None:
+            raise ContentError(f"{where}: [draft.fields] '{name}' is not a draftable field")
+        if field.is_relation:
+            pk = (ids or {}).get(field.related_model, {}).get(value)
+            if pk is None:
+                raise ContentError(f"{where}: [draft.fields] {name}: no {name} '{value}'")
+            draft[field.attname] = str(pk)
+        else:
+            draft[field.attname] = draft_text(value)
+    saved_at = table.get("saved_at")
+    return {
+        "draft": draft,
+        "draft_saved_by": table.get("saved_by", ""),
+        "draft_saved_at": _utc(saved_at) if saved_at else None,
     }
 
 
@@ -336,38 +416,52 @@ WriteRow = Callable[..., object]
 
 
 def _write_content(content: dict, write_row: WriteRow) -> None:
-    """Hand every row of `content` to `write_row`, parents before their children."""
+    """Hand every row of `content` to `write_row`, parents before their children (all the
+    sections before the topics: a topic's draft may name any section)."""
+    section_ids = {}
     for section_order, section_data in enumerate(content["sections"], start=1):
+        label = f"section {section_data['slug']}"
         section = write_row(
             Section,
             {"slug": section_data["slug"]},
-            section_values(section_data, section_order),
+            {
+                **section_values(section_data, section_order),
+                **draft_values(section_data, Section, label),
+            },
             _Children(),
-            f"section {section_data['slug']}",
+            label,
         )
+        section_ids[section_data["slug"]] = section.pk
+    for section_data in content["sections"]:
         for topic_order, topic_data in enumerate(section_data.get("topics", []), start=1):
+            label = f"topic {topic_data['slug']}"
             write_row(
                 Topic,
                 {"slug": topic_data["slug"]},
-                topic_values(topic_data, topic_order, section.pk),
+                {
+                    **topic_values(topic_data, topic_order, section_ids[section_data["slug"]]),
+                    **draft_values(topic_data, Topic, label, {Section: section_ids}),
+                },
                 _Sources(topic_data.get("sources", [])),
-                f"topic {topic_data['slug']}",
+                label,
             )
     for path_data in content["paths"]:
+        label = f"path {path_data['key']}"
         write_row(
             PathPage,
             {"key": path_data["key"]},
-            path_values(path_data),
+            {**path_values(path_data), **draft_values(path_data, PathPage, label)},
             _Steps(path_data.get("steps", []), path_data.get("related_topics", [])),
-            f"path {path_data['key']}",
+            label,
         )
     for notice_data in content["notices"]:
+        label = f"notice {notice_data['key']}"
         write_row(
             Notice,
             {"key": notice_data["key"]},
-            notice_values(notice_data),
+            {**notice_values(notice_data), **draft_values(notice_data, Notice, label)},
             _Children(),
-            f"notice {notice_data['key']}",
+            label,
         )
     for order, question_data in enumerate(wizard_questions(content["wizard"]), start=1):
         write_row(
@@ -378,21 +472,51 @@ def _write_content(content: dict, write_row: WriteRow) -> None:
             f"question {question_data['key']}",
         )
     for order, message_data in enumerate(content.get("messages", []), start=1):
+        label = f"message {message_data['slug']}"
         write_row(
             MessageTemplate,
             {"slug": message_data["slug"]},
-            message_values(message_data, order),
+            {
+                **message_values(message_data, order),
+                **draft_values(message_data, MessageTemplate, label),
+            },
             _Children(),
-            f"message {message_data['slug']}",
+            label,
         )
 
 
+def _seeded(values: dict) -> dict:
+    """The values a seed hash covers: all of them, except the review and draft fields while
+    they hold nothing of their own (no reviewer, the due date save() fills in, no draft). So
+    save() filling in review_due is not an edit, an editor's reviewer, due date or draft is,
+    and rows loaded before these fields were in the files keep their hashes."""
+    seeded = dict(values)
+    if seeded.get("reviewed_by") == "":
+        del seeded["reviewed_by"]
+    if "review_due" in seeded and seeded["review_due"] in (
+        None,
+        default_review_due(seeded["last_reviewed"]),
+    ):
+        del seeded["review_due"]
+    if not seeded.get("draft"):
+        for name in ("draft", "draft_saved_by", "draft_saved_at"):
+            seeded.pop(name, None)
+    return seeded
+
+
 def _file_hash(values: dict, children: _Children) -> str:
-    return values_hash({**values, "children": children.data})
+    return values_hash({**_seeded(values), "children": children.data})
 
 
 def _row_hash(row, values: dict, children: _Children) -> str:
-    return values_hash({**_current_values(row, values), "children": children.read(row)})
+    current = _current_values(row, values)
+    return values_hash({**_seeded(current), "children": children.read(row)})
+
+
+def _holds_exactly(row, values: dict, children: _Children) -> bool:
+    """Whether the row already holds every one of `values` (the seed hash leaves some out)."""
+    current = {**_current_values(row, values), "children": children.read(row)}
+    return values_hash(current) == values_hash({**values, "children": children.data})
 
 
 def _create(model, lookup: dict, values: dict, children: _Children):
@@ -431,7 +555,7 @@ def _replace(model, lookup, values, children, label, *, report: ImportReport):
         report.created.append(label)
         return _create(model, lookup, values, children)
     new_hash = _file_hash(values, children)
-    if row.seed_hash == new_hash and _row_hash(row, values, children) == new_hash:
+    if row.seed_hash == new_hash and _holds_exactly(row, values, children):
         report.unchanged.append(label)
     else:
         _update(row, values, children)
@@ -500,21 +624,38 @@ class ContentFile:
 
 
 DATE = datetime.date
+DATETIME = datetime.datetime
+REVIEW = {"last_reviewed": DATE, "reviewed_by": str, "review_due": DATE}
 # The keys each kind of item may have besides its language tables, with the type of their values
 # ([t] is an array of t); IDENTITY names the required key that identifies an item.
 KEYS: dict[str, dict[str, object]] = {
-    "section": {"slug": str, "published": bool, "last_reviewed": DATE, "topics": [dict]},
-    "topic": {"slug": str, "published": bool, "last_reviewed": DATE, "sources": [dict]},
+    "section": {
+        "slug": str,
+        "published": bool,
+        "last_reviewed": DATE,
+        "draft": dict,
+        "topics": [dict],
+    },
+    "topic": {"slug": str, "published": bool, **REVIEW, "draft": dict, "sources": [dict]},
     "source": {"url": str},
-    "path": {"key": str, "last_reviewed": DATE, "related_topics": [str], "steps": [dict]},
+    "path": {"key": str, **REVIEW, "related_topics": [str], "draft": dict, "steps": [dict]},
     "step": {},
     "notices": {"notices": [dict]},
-    "notice": {"key": str},
+    "notice": {"key": str, "draft": dict},
     "wizard": {"start": str, "questions": [dict]},
     "question": {"key": str, "kind": str, "next": str, "choices": [dict]},
     "choice": {"key": str, "next": str, "weights": dict, "flags": [str], "exclusive": bool},
-    "message": {"slug": str, "published": bool, "last_reviewed": DATE, "fields": [str]},
+    "message": {"slug": str, "published": bool, **REVIEW, "fields": [str], "draft": dict},
 }
+# The models of the kinds of item that can hold a draft, and the keys of a [draft] table.
+DRAFT_MODELS = {
+    "section": Section,
+    "topic": Topic,
+    "path": PathPage,
+    "notice": Notice,
+    "message": MessageTemplate,
+}
+DRAFT_KEYS: dict[str, object] = {"saved_by": str, "saved_at": DATETIME, "fields": dict}
 IDENTITY = {
     "section": "slug",
     "topic": "slug",
@@ -545,6 +686,7 @@ TYPE_NAMES = {
     bool: "true or false",
     int: "a whole number",
     DATE: "a date like 2026-11-29",
+    DATETIME: "a date and time with its offset, like 2026-11-29T08:30:00Z",
     dict: "a table",
 }
 
@@ -610,6 +752,8 @@ def _item_shape(kind: str, data: dict, where: str) -> list[str]:
             problems.append(f"{where}: unknown key '{key}' (known keys: {known})")
         elif wrong := _type_problem(value, allowed[key]):
             problems.append(f"{where}: '{key}' {wrong}")
+        elif key == "draft":
+            problems += _draft_shape(kind, value, where)
     if kind == "choice" and isinstance(data.get("weights"), dict):
         problems += _weights_shape(data["weights"], where)
     list_key, child_kind = CHILDREN.get(kind, ("", ""))
@@ -637,6 +781,45 @@ def _language_shape(kind: str, table: object, where: str) -> list[str]:
     return problems
 
 
+def _draft_shape(kind: str, table: dict, where: str) -> list[str]:
+    """Unknown and mistyped keys of a [draft] table, and drafted fields the item's model has not
+    got or values its fields cannot take."""
+    model = DRAFT_MODELS[kind]
+    problems = []
+    for key, value in table.items():
+        if key not in DRAFT_KEYS:
+            known = ", ".join(DRAFT_KEYS)
+            problems.append(f"{where}: [draft] unknown key '{key}' (known keys: {known})")
+        elif wrong := _type_problem(value, DRAFT_KEYS[key]):
+            problems.append(f"{where}: [draft] '{key}' {wrong}")
+    saved_by = table.get("saved_by")
+    limit = model._meta.get_field("draft_saved_by").max_length
+    if isinstance(saved_by, str) and len(saved_by) > limit:
+        problems.append(f"{where}: [draft] 'saved_by' is longer than {limit} characters")
+    fields = table.get("fields")
+    if not fields:
+        problems.append(f"{where}: [draft] has no [draft.fields] (a draft holds at least one)")
+    if not isinstance(fields, dict):
+        return problems
+    names = draft_names(model)
+    for name, value in fields.items():
+        field = names.get(name)
+        if field is None:
+            known = ", ".join(names)
+            problems.append(
+                f"{where}: [draft.fields] '{name}' is not a draftable field of a {kind} "
+                f"(draftable fields: {known})"
+            )
+        elif not isinstance(value, str):
+            problems.append(f"{where}: [draft.fields] '{name}' should be a string")
+        elif not field.is_relation:  # a foreign key's slug is checked with the references
+            try:
+                field.to_python(draft_text(value))
+            except ValidationError as error:
+                problems += [f"{where}: [draft.fields] {name}: {m}" for m in error.messages]
+    return problems
+
+
 def _weights_shape(weights: dict, where: str) -> list[str]:
     problems = [
         f"{where}: unknown path '{path}' in weights (paths: {', '.join(engine.PATHS)})"
@@ -654,6 +837,8 @@ def _weights_shape(weights: dict, where: str) -> list[str]:
 def _is_type(value: object, expected: type) -> bool:
     if expected is DATE:
         return type(value) is DATE  # a TOML date, not a date-time
+    if expected is DATETIME:
+        return isinstance(value, DATETIME) and value.tzinfo is not None  # not a local one
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, expected)
@@ -789,6 +974,15 @@ def _reference_problems(files: dict[str, list[ContentFile]]) -> list[str]:
         for f in paths
         for slug in f.data.get("related_topics", [])
         if slug not in slugs
+    ]
+    sections = {f.data["slug"] for f in guide}
+    problems += [
+        f"{f.name}, topic '{topic['slug']}': [draft.fields] section '{slug}' is not a section "
+        f"in the guide"
+        for f in guide
+        for topic in f.data.get("topics", [])
+        if (slug := topic.get("draft", {}).get("fields", {}).get("section")) is not None
+        and slug not in sections
     ]
     return problems
 

@@ -3,7 +3,8 @@
 `content_as_files()` renders every row, published or not, as readable TOML: the same database
 always gives byte-identical files, and `content.import_content` reads them back into exactly the
 same rows. Traditional Chinese is written only where an editor wrote it by hand (a `[zh_hant]`
-table); the generated text is made again on import.
+table); the generated text is made again on import. An editor's unpublished draft is written as
+a `[draft]` table beside the live texts, and read back exactly.
 
 `export_content(directory)` writes them through a staging directory, so a failed export leaves
 the target as it was.
@@ -11,6 +12,7 @@ the target as it was.
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import tomllib
@@ -18,10 +20,11 @@ import uuid
 from pathlib import Path
 
 import tomli_w
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
 
-from .content import TEXTS
+from .content import TEXTS, draft_names
 from .models import MessageTemplate, Notice, PathPage, Question, Section, Topic
 
 # What an export writes, and replaces with --force; anything else in the directory is left alone.
@@ -45,6 +48,10 @@ class InlineTable(dict):
 
 class InlineArray(list):
     """A list written on its key's line, `flags = ["court"]`, for short lists of names."""
+
+
+class ExactText(str):
+    """A text that must read back exactly as it is (a drafted value: import strips nothing)."""
 
 
 def toml_text(document: dict) -> str:
@@ -88,6 +95,11 @@ def _is_section_array(value) -> bool:
 
 
 def _value_text(value) -> str:
+    if isinstance(value, datetime.datetime):
+        # In UTC, written with a Z; tomli_w would write "2026-11-29 08:30:00+00:00".
+        return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, ExactText):
+        return _exact_string(str(value))
     if isinstance(value, InlineTable):
         return "{ " + ", ".join(f"{k} = {_value_text(v)}" for k, v in value.items()) + " }"
     if isinstance(value, InlineArray):
@@ -111,6 +123,25 @@ def _block_string(text: str) -> str:
         if _reads_back(rendered, text):
             return rendered
     return _tomli_w_value(text)
+
+
+def _exact_string(text: str) -> str:
+    """`text` as a TOML string that reads back exactly: as `_value_text` writes it where that
+    does (tomli_w's multi-line strings turn a carriage return before a newline into nothing),
+    else multi-line with control characters escaped, else on one line."""
+    escaped = text.replace("\\", "\\\\")
+    escaped = re.sub(r'"(?="")', r'\\"', escaped)
+    escaped = "".join(_escaped_character(c) for c in escaped)
+    for rendered in (_value_text(text), '"""\n' + escaped + '"""'):
+        if _reads_back(rendered, text):
+            return rendered
+    return tomli_w.dumps({"v": text}).removeprefix("v = ").removesuffix("\n")
+
+
+def _escaped_character(character: str) -> str:
+    if character == "\r":
+        return "\\r"
+    return f"\\u{ord(character):04X}" if character in CONTROL_CHARACTERS else character
 
 
 def _reads_back(rendered: str, text: str) -> bool:
@@ -155,28 +186,82 @@ def _unless_empty(key: str, items: list) -> dict:
     return {key: items} if items else {}
 
 
+def review_data(row) -> dict:
+    """The reviewer (when there is one) and the next review date, after last_reviewed."""
+    reviewed_by = {"reviewed_by": row.reviewed_by} if row.reviewed_by else {}
+    due = {"review_due": row.review_due} if row.review_due is not None else {}
+    return {"last_reviewed": row.last_reviewed, **reviewed_by, **due}
+
+
+def _drafted_text(value: str) -> ExactText:
+    """A drafted value as the files hold it: a multi-line one gets a newline at the end, which
+    puts the closing quotes on a line of their own (import takes it off again)."""
+    return ExactText(value + "\n" if "\n" in value else value)
+
+
+def _drafted_slug(field, value: str, slugs: dict) -> str | None:
+    """The slug of the row a drafted foreign key points to; None if that row is gone."""
+    try:
+        pk = field.target_field.to_python(value)
+    except (ValidationError, TypeError):
+        return None
+    return slugs.get(field.related_model, {}).get(pk)
+
+
+def draft_data(row, slugs: dict | None = None) -> dict:
+    """A row's draft as a [draft] table: who saved it, when (UTC) and the drafted fields, in the
+    model's order. `slugs` gives, for each model a drafted foreign key can point to, its rows'
+    slugs by id. Names that are not (or no longer) draftable fields, and foreign keys to rows
+    that are gone, are left out: a preview ignores them too."""
+    if not row.draft:
+        return {}
+    fields = {}
+    for name, field in draft_names(type(row)).items():
+        if field.attname not in row.draft:
+            continue
+        value = row.draft[field.attname]
+        if not isinstance(value, str):
+            raise ExportRefused(
+                f"The draft of {type(row)._meta.model_name} "
+                f"'{getattr(row, 'slug', None) or row.key}' holds a {field.attname} that "
+                "is not a text; save the draft again (or publish it) in the admin."
+            )
+        if field.is_relation:
+            if (slug := _drafted_slug(field, value, slugs or {})) is not None:
+                fields[name] = slug
+        else:
+            fields[name] = _drafted_text(value)
+    if not fields:
+        return {}
+    saved_by = {"saved_by": row.draft_saved_by} if row.draft_saved_by else {}
+    saved_at = {"saved_at": row.draft_saved_at} if row.draft_saved_at else {}
+    return {"draft": {**saved_by, **saved_at, "fields": fields}}
+
+
 def source_data(source) -> dict:
     url = {"url": source.url} if source.url else {}
     return {**url, **translations(source, TEXTS["source"])}
 
 
-def topic_data(topic) -> dict:
+def topic_data(topic, slugs: dict | None = None) -> dict:
     return {
         "slug": topic.slug,
         "published": topic.published,
-        "last_reviewed": topic.last_reviewed,
+        **review_data(topic),
         **translations(topic, TEXTS["topic"]),
+        **draft_data(topic, slugs),
         **_unless_empty("sources", [source_data(s) for s in topic.sources.all()]),
     }
 
 
-def section_data(section) -> dict:
+def section_data(section, slugs: dict | None = None) -> dict:
     return {
         "slug": section.slug,
         "published": section.published,
         "last_reviewed": section.last_reviewed,
         **translations(section, TEXTS["section"]),
-        **_unless_empty("topics", [topic_data(t) for t in section.topics.all()]),
+        **draft_data(section),
+        **_unless_empty("topics", [topic_data(t, slugs) for t in section.topics.all()]),
     }
 
 
@@ -187,15 +272,16 @@ def path_data(path, guide_position: dict[str, int]) -> dict:
     )
     return {
         "key": path.key,
-        "last_reviewed": path.last_reviewed,
+        **review_data(path),
         "related_topics": InlineArray(related),
         **translations(path, TEXTS["path"]),
+        **draft_data(path),
         **_unless_empty("steps", [translations(s, TEXTS["step"]) for s in path.steps.all()]),
     }
 
 
 def notice_data(notice) -> dict:
-    return {"key": notice.key, **translations(notice, TEXTS["notice"])}
+    return {"key": notice.key, **translations(notice, TEXTS["notice"]), **draft_data(notice)}
 
 
 def choice_data(choice) -> dict:
@@ -234,9 +320,10 @@ def message_data(message) -> dict:
     return {
         "slug": message.slug,
         "published": message.published,
-        "last_reviewed": message.last_reviewed,
+        **review_data(message),
         "fields": InlineArray(message.field_list),
         **translations(message, TEXTS["message"]),
+        **draft_data(message),
     }
 
 
@@ -262,8 +349,11 @@ def content_as_files() -> dict[str, str]:
         topic.slug: position
         for position, topic in enumerate(t for s in sections for t in s.topics.all())
     }
+    slugs = {Section: {section.pk: section.slug for section in sections}}  # for topic drafts
     files = {
-        f"guide/{_numbered(n, len(sections))}-{_file_name(s.slug)}.toml": toml_text(section_data(s))
+        f"guide/{_numbered(n, len(sections))}-{_file_name(s.slug)}.toml": toml_text(
+            section_data(s, slugs)
+        )
         for n, s in enumerate(sections, start=1)
     }
     files |= {

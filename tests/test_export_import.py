@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+import re
 import shutil
 import tomllib
+import zoneinfo
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from guidance.content import CONTENT_DIR, load_content
+from guidance import content as loader
+from guidance.content import CONTENT_DIR, load_content, read_content
 from guidance.models import (
+    REVIEW_INTERVAL,
     Choice,
     MessageTemplate,
     Notice,
@@ -88,6 +93,8 @@ def test_export_writes_every_file_in_the_content_format(tmp_path):
     assert "published = true\nlast_reviewed = 2026-" in guide
     assert 'body = """\n' in guide
     assert "zh_hant" not in guide  # no hand-written Traditional Chinese in the shipped content
+    assert "\nreview_due = 20" in guide  # always written: save() fills it in
+    assert "reviewed_by" not in guide and "draft]" not in guide  # nobody named, no drafts
 
 
 def test_the_shipped_content_files_are_exactly_what_export_writes(tmp_path):
@@ -303,6 +310,26 @@ def leave_out_a_notice_key(directory: Path) -> None:
     edit(directory / "notices.toml", 'key = "danger"\n', "")
 
 
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def draft_an_unknown_field(directory: Path) -> None:
+    append(directory / "messages/01-contact-in-writing.toml", '\n[draft.fields]\ncolour = "red"\n')
+
+
+def draft_a_missing_section(directory: Path) -> None:
+    # Under the file's last [[topics]]: a draft moving that topic to a section not in the guide.
+    draft = '\n[topics.draft.fields]\nsection = "nowhere"\n'
+    append(directory / "guide/06-consequences.toml", draft)
+
+
+def date_a_draft_in_local_time(directory: Path) -> None:
+    draft = "\n[notices.draft]\nsaved_at = 2026-11-29T08:30:00\n"  # no offset
+    draft += '[notices.draft.fields]\ntitle_en = "x"\n'
+    append(directory / "notices.toml", draft)
+
+
 @pytest.mark.parametrize(
     "spoil, expected",
     [
@@ -320,6 +347,22 @@ def leave_out_a_notice_key(directory: Path) -> None:
         (use_an_unknown_path_key, ["paths/rights.toml", "unknown path key 'lawyers'"]),
         (relate_a_missing_topic, ["paths/rights.toml", "'no-such-topic' does not exist"]),
         (leave_out_a_notice_key, ["notices.toml", "missing required key 'key'"]),
+        (
+            draft_an_unknown_field,
+            [
+                "messages/01-contact-in-writing.toml",
+                "[draft.fields] 'colour' is not a draftable field of a message",
+                "sms_en",
+            ],
+        ),
+        (
+            draft_a_missing_section,
+            ["guide/06-consequences.toml, topic", "section 'nowhere' is not a section"],
+        ),
+        (
+            date_a_draft_in_local_time,
+            ["notices.toml, notice", "'saved_at' should be a date and time with its offset"],
+        ),
     ],
     ids=lambda value: getattr(value, "__name__", ""),
 )
@@ -348,3 +391,182 @@ def test_import_refuses_a_directory_that_is_not_a_content_directory(tmp_path):
     assert "paths/: missing" in str(refused.value)
     assert "wizard.toml: missing" in str(refused.value)
     assert Section.objects.exists()
+
+
+# --- Review fields and drafts -------------------------------------------------------------------
+
+DRAFT_MODELS = (Section, Topic, PathPage, Notice, MessageTemplate)
+REVIEWED_MODELS = (Topic, PathPage, MessageTemplate)
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def save_draft(row, saved_at, **changes) -> None:
+    """Keep `changes` as a draft of `row` the way the admin does: every draftable field, as text."""
+    drafted = type(row).objects.get(pk=row.pk)
+    for name, value in changes.items():
+        setattr(drafted, name, value)
+    row.draft = {f.attname: f.value_to_string(drafted) for f in drafted.draftable_fields()}
+    row.draft_saved_by, row.draft_saved_at = "editor", saved_at
+    row.save()
+
+
+def identity(row) -> str:
+    return getattr(row, "slug", None) or row.key
+
+
+def drafts() -> dict:
+    """Every draft with who saved it and when; a drafted section by its slug, not its id."""
+    slugs = {str(pk): slug for pk, slug in Section.objects.values_list("pk", "slug")}
+    found = {}
+    for model in DRAFT_MODELS:
+        for row in model.objects.exclude(draft={}):
+            draft = dict(row.draft)
+            if "section_id" in draft:
+                draft["section_id"] = slugs[draft["section_id"]]
+            found[(model.__name__, identity(row))] = (draft, row.draft_saved_by, row.draft_saved_at)
+    return found
+
+
+def reviews() -> dict:
+    return {
+        (model.__name__, identity(row)): (row.last_reviewed, row.reviewed_by, row.review_due)
+        for model in REVIEWED_MODELS
+        for row in model.objects.all()
+    }
+
+
+def test_review_fields_and_drafts_round_trip(tmp_path):
+    topic = Topic.objects.get(slug="credit-record")
+    topic.reviewed_by = "李编辑"
+    topic.review_due = datetime.date(2027, 1, 15)
+    topic.save()
+    body = 'Line one\r\nLine "two" with """quotes""" and a \\ backslash\n\nno newline at the end'
+    saved_at = datetime.datetime(2026, 12, 1, 9, 30, 5, 123456, tzinfo=SHANGHAI)
+    summary = Section.objects.get(slug="summary")
+    save_draft(topic, saved_at, section=summary, title_en="A drafted title", body_en=body)
+    Notice.objects.filter(key="danger").update(draft={"title_en": "A drafted notice"})
+    message = MessageTemplate.objects.first()
+    save_draft(message, saved_at, sms_en="Hello {lender},\nthis is {name}.\n")
+    save_draft(Section.objects.get(slug="background"), saved_at, published=False)
+    path = PathPage.objects.get(key="rights")
+    path.reviewed_by = "Wang"
+    path.save()
+    save_draft(path, saved_at, title_zh_hans="草稿标题")
+    before_drafts, before_reviews = drafts(), reviews()
+    assert len(before_drafts) == 5
+
+    first = export(tmp_path / "a")
+    guide = first["guide/06-consequences.toml"].decode()
+    assert (
+        f'last_reviewed = {topic.last_reviewed}\nreviewed_by = "李编辑"\nreview_due = 2027-01-15\n'
+    ) in guide
+    assert (
+        '\n[topics.draft]\nsaved_by = "editor"\nsaved_at = 2026-12-01T01:30:05.123456Z\n'
+        "\n[topics.draft.fields]\n"
+    ) in guide
+    assert 'section = "summary"\n' in guide and 'title_en = "A drafted title"\n' in guide
+    notices = first["notices.toml"].decode()
+    assert '[notices.draft]\n[notices.draft.fields]\ntitle_en = "A drafted notice"\n' in notices
+    sms = 'sms_en = """\nHello {lender},\nthis is {name}.\n\n"""\n'
+    assert sms in first[f"messages/01-{message.slug}.toml"].decode()
+    assert '\nreviewed_by = "Wang"\n' in first["paths/rights.toml"].decode()
+    assert "\n[draft.fields]\n" in first["guide/02-background.toml"].decode()
+
+    delete_all_content()
+    import_files(tmp_path / "a")
+
+    assert drafts() == before_drafts
+    assert reviews() == before_reviews
+    topic = Topic.objects.get(slug="credit-record")
+    topic.apply_draft()  # the preview still moves the topic to the right section
+    assert topic.section.slug == "summary" and topic.body_en == body
+    assert export(tmp_path / "b") == first
+
+
+def test_a_draft_of_a_deleted_section_leaves_that_field_out(tmp_path):
+    topic = Topic.objects.get(slug="credit-record")
+    gone = Section.objects.create(slug="gone", title_zh_hans="旧", title_en="Old")
+    save_draft(topic, None, section=gone, title_en="A drafted title")
+    gone.delete()
+    guide = export(tmp_path / "a")["guide/06-consequences.toml"].decode()
+    assert 'title_en = "A drafted title"' in guide and "\nsection = " not in guide
+
+
+def test_a_missing_review_due_is_six_months_after_last_reviewed(tmp_path):
+    first = export(tmp_path / "a")
+    for path in (tmp_path / "a").rglob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"^review_due = .*\n", "", text, flags=re.M), encoding="utf-8")
+    assert not any(b"review_due" in data for data in files_in(tmp_path / "a").values())
+    for model in REVIEWED_MODELS:
+        model.objects.update(review_due=datetime.date(2030, 1, 1))  # the import must change it
+
+    import_files(tmp_path / "a")
+
+    for model in REVIEWED_MODELS:
+        for row in model.objects.all():
+            assert row.review_due == row.last_reviewed + REVIEW_INTERVAL, identity(row)
+    assert export(tmp_path / "b") == first
+
+
+def without_review_due(content: dict) -> dict:
+    items = [t for s in content["sections"] for t in s.get("topics", [])]
+    for item in [*items, *content["paths"], *content["messages"]]:
+        item.pop("review_due", None)
+    return content
+
+
+def test_load_content_does_not_count_the_filled_in_review_due_as_an_edit():
+    report = load_content(without_review_due(read_content()))
+    assert report.created == [] and report.updated == [] and report.kept == []
+    delete_all_content()
+    load_content(without_review_due(read_content()))
+    report = load_content()  # now with the review_due the files hold: the same dates
+    assert report.created == [] and report.updated == [] and report.kept == []
+
+
+def test_load_content_leaves_a_row_with_a_draft_or_an_editors_review_fields_alone():
+    drafted = Topic.objects.get(slug="credit-record")
+    save_draft(drafted, None, title_en="A drafted title")
+    reviewed = Topic.objects.get(slug="legal-action")
+    reviewed.reviewed_by = "李编辑"
+    reviewed.save()
+    postponed = MessageTemplate.objects.first()
+    postponed.review_due = datetime.date(2031, 1, 1)
+    postponed.save()
+    content = read_content()
+    for topic in (t for s in content["sections"] for t in s.get("topics", [])):
+        topic["en"]["title"] = "A new title from the files"
+    content["messages"][0]["en"]["title"] = "A new title from the files"
+
+    report = load_content(content)
+
+    assert {"topic credit-record", "topic legal-action", f"message {postponed.slug}"} <= set(
+        report.kept
+    )
+    drafted.refresh_from_db()
+    assert drafted.draft["title_en"] == "A drafted title"
+    assert drafted.title_en != "A new title from the files"
+    assert Topic.objects.get(slug="legal-action").reviewed_by == "李编辑"
+    assert MessageTemplate.objects.get(pk=postponed.pk).review_due == datetime.date(2031, 1, 1)
+
+    # Once the draft is published (or dropped) the row is as loaded again, and loading updates it.
+    drafted.draft, drafted.draft_saved_by, drafted.draft_saved_at = {}, "", None
+    drafted.save()
+    assert "topic credit-record" in load_content(content).updated
+
+
+def test_rows_hashed_before_the_files_had_review_and_draft_fields_still_count_as_unedited():
+    """A database loaded before these fields were in the files has seed hashes of the other
+    fields only: after an upgrade, loading must not take every row for an editor's."""
+    new_fields = {"reviewed_by", "review_due", "draft", "draft_saved_by", "draft_saved_at"}
+
+    def seed_as_before(model, lookup, values, children, label):
+        old = {name: value for name, value in values.items() if name not in new_fields}
+        old_hash = loader.values_hash({**old, "children": children.data})
+        model.objects.filter(**lookup).update(seed_hash=old_hash)
+        return model.objects.get(**lookup)
+
+    loader._write_content(read_content(), seed_as_before)
+    report = load_content()
+    assert report.created == [] and report.updated == [] and report.kept == []

@@ -27,8 +27,9 @@ class LinkParser(HTMLParser):
         attrs = dict(attrs)
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
-        if tag in {"script", "link", "img"}:
-            self.sources.append(attrs.get("src") or attrs.get("href") or "")
+        source = attrs.get("src") or attrs.get("href") or ""
+        if tag in {"script", "link", "img"} and not source.startswith("data:"):
+            self.sources.append(source)
         if attrs.get("id"):
             self.ids.add(attrs["id"])
         if tag == "h1":
