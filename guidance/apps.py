@@ -17,10 +17,6 @@ class GuidanceConfig(AppConfig):
 
 def load_initial_content(**kwargs):
     """A new database (a first run, a test database) gets the initial content, as version one."""
-    import reversion
-
     from .content import load_if_empty
 
-    with reversion.create_revision():
-        reversion.set_comment("Initial content loaded from guidance/content/")
-        load_if_empty()
+    load_if_empty()

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import reversion
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 
@@ -415,9 +416,22 @@ class _Choices(_Children):
 WriteRow = Callable[..., object]
 
 
+def _one_version_each(write_row: WriteRow) -> WriteRow:
+    """Keep each item (with its inline rows) as a version of its own, so that restoring one
+    item's first version in the admin restores that item and nothing else."""
+
+    def write(*args, **kwargs):
+        with reversion.create_revision():
+            reversion.set_comment("Loaded from content files")
+            return write_row(*args, **kwargs)
+
+    return write
+
+
 def _write_content(content: dict, write_row: WriteRow) -> None:
     """Hand every row of `content` to `write_row`, parents before their children (all the
     sections before the topics: a topic's draft may name any section)."""
+    write_row = _one_version_each(write_row)
     section_ids = {}
     for section_order, section_data in enumerate(content["sections"], start=1):
         label = f"section {section_data['slug']}"

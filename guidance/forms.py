@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from django import forms
 from django.utils import timezone
@@ -177,5 +177,6 @@ class BudgetForm(forms.Form):
             "income": data.get("income"),
             "costs": costs,
             "left": left,
-            "offer": max(Decimal(0), left).quantize(Decimal("1")),
+            # Never offer more than is left: round down, as the page's script does.
+            "offer": max(Decimal(0), left).quantize(Decimal("1"), rounding=ROUND_FLOOR),
         }

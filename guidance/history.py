@@ -69,7 +69,7 @@ def compare_revisions(model, object_id: str, old_version, new_version) -> list[F
         title = f"{child_model._meta.verbose_name} #{pk}: "
         old_fields = old_children.get(key, {})
         new_fields = new_children.get(key, {})
-        for name in ("topic", "path", "question"):
+        for name in ("topic_id", "path_id", "question_id"):
             old_fields.pop(name, None)
             new_fields.pop(name, None)
         changes += field_changes(old_fields, new_fields, child_labels, prefix=title)
@@ -83,7 +83,14 @@ def _children(version, model, object_id) -> dict:
         if other_model is None or (other_model is model and str(other.object_id) == str(object_id)):
             continue
         try:
-            children[(other_model, other.object_id)] = dict(other.field_dict)
+            fields = dict(other.field_dict)
         except Exception:  # noqa: BLE001 (a version made before a model change may not load)
             continue
+        parent_keys = [
+            f.attname
+            for f in other_model._meta.concrete_fields
+            if f.many_to_one and f.related_model is model
+        ]
+        if any(str(fields.get(key)) == str(object_id) for key in parent_keys):
+            children[(other_model, other.object_id)] = fields
     return children

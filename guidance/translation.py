@@ -85,6 +85,12 @@ class TranslatedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        # Browsers send text areas with CRLF line breaks; keep texts (and their diffs) LF-only.
+        for name in self.translated_fields:
+            for suffix in ("zh_hans", "en", "zh_hant"):
+                value = getattr(self, f"{name}_{suffix}")
+                if isinstance(value, str) and "\r" in value:
+                    setattr(self, f"{name}_{suffix}", value.replace("\r\n", "\n"))
         self.refresh_generated_translations()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:

@@ -155,7 +155,7 @@
       result.querySelectorAll("[data-when=short]").forEach(function (el) { el.hidden = left > 0; });
       result.querySelectorAll("[data-when=ok]").forEach(function (el) { el.hidden = left <= 0; });
       var link = result.querySelector("[data-out-link]");
-      link.href = link.href.split("?")[0] + "?offer_amount=" + Math.max(0, Math.round(left));
+      link.href = link.href.split("?")[0] + "?offer_amount=" + Math.max(0, Math.floor(left));
     });
   }
 })();

@@ -252,3 +252,24 @@ def save_screenshot(page, name: str, *, full_page: bool = True) -> Path:
 def screenshot():
     """`screenshot(page, "name")` saves test-artifacts/screenshots/name-<phone|desktop>.png."""
     return save_screenshot
+
+
+@pytest.fixture
+def screenshot_both_widths():
+    """`screenshot_both_widths(page, "name")` saves the page as it is now at the phone and the
+    desktop width (name-phone.png, name-desktop.png), then gives the page its own width back."""
+
+    def save_both(page, name: str) -> list[Path]:
+        own = getattr(page, "viewport_name", None) or "phone"
+        paths = []
+        try:
+            for kind in ("phone", "desktop"):
+                page.set_viewport_size(VIEWPORTS[kind])
+                page.viewport_name = kind
+                paths.append(save_screenshot(page, name))
+        finally:
+            page.set_viewport_size(VIEWPORTS[own])
+            page.viewport_name = own
+        return paths
+
+    return save_both

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import reversion
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
@@ -25,10 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, directory: Path, **options):
         with translation.override("en"):
             try:
-                # One version in the admin's history, like load_content's.
-                with reversion.create_revision():
-                    reversion.set_comment(f"Imported from {directory} (import_content)")
-                    report = import_content(directory)
+                report = import_content(directory)  # each item written is a version of its own
             except ContentProblems as error:
                 lines = "\n".join(f"  - {problem}" for problem in error.problems)
                 raise CommandError(
