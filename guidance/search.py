@@ -91,36 +91,52 @@ def _build(language: str) -> list[Document]:
     return documents
 
 
+def _pairs(text: str) -> set[str]:
+    return {text[start : start + 2] for start in range(len(text) - 1)}
+
+
+def _postings(texts: list[str]) -> dict[str, tuple[tuple[int, ...], frozenset[int]]]:
+    """For each pair of characters, the documents holding it: in order, and as a set."""
+    holders: dict[str, list[int]] = {}
+    for number, text in enumerate(texts):
+        for pair in _pairs(text):
+            holders.setdefault(pair, []).append(number)
+    return {pair: (tuple(numbers), frozenset(numbers)) for pair, numbers in holders.items()}
+
+
 @dataclass(frozen=True)
 class Index:
-    """Documents with their lowered texts, and which documents hold each pair of characters."""
+    """Documents with their lowered titles and texts, and which documents hold each pair of
+    characters, in titles and anywhere."""
 
     documents: list[Document]
     titles: list[str]
     texts: list[str]
-    pairs: dict[str, frozenset[int]]
+    title_pairs: dict[str, tuple[tuple[int, ...], frozenset[int]]]
+    pairs: dict[str, tuple[tuple[int, ...], frozenset[int]]]
 
     @classmethod
     def build(cls, documents: list[Document]) -> Index:
         titles = [d.title.lower() for d in documents]
         texts = [d.text.lower() for d in documents]
-        pairs: dict[str, set[int]] = {}
-        for number, (title, text) in enumerate(zip(titles, texts, strict=True)):
-            for source in (title, text):
-                for start in range(len(source) - 1):
-                    pairs.setdefault(source[start : start + 2], set()).add(number)
-        return cls(documents, titles, texts, {k: frozenset(v) for k, v in pairs.items()})
+        everything = [f"{title}\n{text}" for title, text in zip(titles, texts, strict=True)]
+        return cls(documents, titles, texts, _postings(titles), _postings(everything))
 
-    def candidates(self, terms: list[str]) -> list[int]:
-        """Documents that may contain every term: those holding all of each term's pairs."""
-        found: set[int] | None = None
-        for term in terms:
-            for start in range(len(term) - 1):
-                holders = self.pairs.get(term[start : start + 2], frozenset())
-                found = set(holders) if found is None else found & holders
-                if not found:
-                    return []
-        return sorted(found) if found is not None else list(range(len(self.documents)))
+    def candidates(self, postings, terms: list[str]):
+        """Documents, in guide order, holding every pair of characters of every term: walks the
+        rarest pair's list and checks the others, so it can stop as soon as enough are found."""
+        needed = set().union(*(_pairs(term) for term in terms))
+        if not needed:  # one-character terms only: every document is a candidate
+            yield from range(len(self.documents))
+            return
+        lists = [postings.get(pair) for pair in needed]
+        if any(entry is None for entry in lists):
+            return
+        lists.sort(key=lambda entry: len(entry[0]))
+        rarest, others = lists[0][0], [entry[1] for entry in lists[1:]]
+        for number in rarest:
+            if all(number in other for other in others):
+                yield number
 
 
 def index(language: str | None = None) -> Index:
@@ -160,21 +176,26 @@ def _snippet(text: str, terms: list[str]) -> SafeString:
 def search(query: str, language: str | None = None) -> list[Hit]:
     """Documents containing every term: title matches first, then the rest in guide order.
 
-    Stops after MAX_RESULTS body matches, so a query costs about the same however much
-    content there is.
+    Stops after MAX_RESULTS matches, so a query costs about the same however much content
+    there is.
     """
     terms = [t.lower() for t in normalise_query(query).split()]
     if not terms:
         return []
     idx = index(language)
-    in_title, in_body = [], []
-    for number in idx.candidates(terms):
+    chosen: list[int] = []
+    for number in idx.candidates(idx.title_pairs, terms):
+        if len(chosen) == MAX_RESULTS:
+            break
+        if all(t in idx.titles[number] for t in terms):
+            chosen.append(number)
+    in_title = set(chosen)
+    for number in idx.candidates(idx.pairs, terms):
+        if len(chosen) == MAX_RESULTS:
+            break
         title, text = idx.titles[number], idx.texts[number]
-        if all(t in title for t in terms):
-            in_title.append(number)
-        elif len(in_body) < MAX_RESULTS and all(t in title or t in text for t in terms):
-            in_body.append(number)
-    chosen = (in_title + in_body)[:MAX_RESULTS]
+        if number not in in_title and all(t in title or t in text for t in terms):
+            chosen.append(number)
     return [
         Hit(idx.documents[n], _snippet(idx.documents[n].text, terms), 2 if n in in_title else 1)
         for n in chosen
