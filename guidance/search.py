@@ -19,7 +19,7 @@ from .models import MessageTemplate, PathPage, Topic
 from .wizard import per_content_version
 
 MAX_QUERY_LENGTH = 50
-MAX_RESULTS = 30
+MAX_RESULTS = 10
 SNIPPET_RADIUS = 40
 MARKDOWN_MARKS = re.compile(r"[*_#>`\[\]]|\]\([^)]*\)|^\s*[-+]\s+", re.M)
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from .. import composer
 from ..forms import BudgetForm, ComposerForm
 from ..models import MessageTemplate, Notice
-from ..search import MAX_QUERY_LENGTH, normalise_query, search
+from ..search import MAX_QUERY_LENGTH, MAX_RESULTS, normalise_query, search
 
 
 @require_safe
@@ -151,5 +151,6 @@ def search_page(request):
         "hits": hits,
         "shortened": len(raw) > MAX_QUERY_LENGTH and bool(query),
         "empty": not query,
+        "max_results": MAX_RESULTS,
     }
     return render(request, "tools/search.html", context)

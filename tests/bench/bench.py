@@ -109,7 +109,7 @@ def wrk(url: str, script: str | None = None, seconds: str | None = None) -> dict
     """Load `url` for a while and read wrk's figures; a short unmeasured run warms every
     worker's per-process caches (the wizard's tree, the search index) first."""
     if seconds is None:
-        wrk(url, script, seconds="1")
+        wrk(url, script, seconds="3")
     command = [
         "wrk",
         "-t",
