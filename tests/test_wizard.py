@@ -222,6 +222,8 @@ def test_the_answers_live_only_in_a_signed_cookie_and_pages_are_not_cached(clien
         signing.dumps([1, 2, 3], salt=STATE_SALT),
         signing.dumps({"v": "x"}, salt="another-salt"),
     ],
+    # Signed values carry a timestamp: stable ids keep xdist's workers collecting the same tests.
+    ids=["garbage", "empty", "huge", "stale-tree", "bad-shape", "not-a-dict", "wrong-salt"],
 )
 def test_a_tampered_or_stale_state_restarts_politely(client, cookie):
     client.cookies["wizard"] = cookie
