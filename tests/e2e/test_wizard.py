@@ -136,7 +136,12 @@ def test_the_wizard_with_javascript_swaps_steps_pushes_urls_and_moves_focus(
         if position == 2 and not back_checked:
             # The browser's Back button returns to the previous question, answer kept.
             previous_key, previous_chosen = route[position - 1]
+            page.evaluate("window.__before_back = 1")
             page.go_back()
+            # htmx keeps no history snapshots (they would hold the answers), so Back reloads the
+            # page; wait for that reload before going on, or the next click races it.
+            page.wait_for_function("() => window.__before_back === undefined")
+            page.wait_for_load_state("load")
             assert_question(page, base, previous_key)
             for choice_key in previous_chosen:
                 expect(page.locator(f"#choice-{choice_key}")).to_be_checked()
