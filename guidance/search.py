@@ -144,10 +144,6 @@ def index(language: str | None = None) -> Index:
     return per_content_version(f"search-{language}", lambda: Index.build(_build(language)))
 
 
-def documents(language: str | None = None) -> list[Document]:
-    return index(language).documents
-
-
 @dataclass(frozen=True)
 class Hit:
     document: Document
