@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .models import MessageTemplate, PathPage, Topic
-from .wizard import per_content_version
+from .versioned import per_content_version
 
 MAX_QUERY_LENGTH = 50
 MAX_RESULTS = 10

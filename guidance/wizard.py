@@ -1,12 +1,10 @@
 """The wizard's tree as stored in the database, and a reader's answers as signed state.
 
-The built tree is kept per process, keyed by the content version read from the database on each
-request, so an editor's change reaches every app server on its next request.
+The built tree is kept per process for each content version (see versioned.py).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,7 +12,8 @@ from django.core import signing
 from django.db.models import Prefetch
 
 from . import tree as engine
-from .models import ContentVersion, Notice, PathPage, Question, Topic
+from .models import Notice, PathPage, Question, Topic
+from .versioned import per_content_version
 
 STATE_SALT = "guidance.wizard.state"
 
@@ -24,22 +23,6 @@ class LoadedTree:
     tree: engine.Tree
     questions: dict[str, Question]  # with their choices prefetched, for the texts
     left: dict[str, int]  # the most questions still to come from each question
-
-
-_cache: dict[str, tuple[str, object]] = {}
-_lock = threading.Lock()
-
-
-def per_content_version(name: str, build, version: str | None = None):
-    """Return `build()`, computed once per process for each content version."""
-    version = ContentVersion.current() if version is None else version
-    cached = _cache.get(name)
-    if cached and cached[0] == version:
-        return cached[1]
-    with _lock:
-        value = build()
-        _cache[name] = (version, value)
-    return value
 
 
 def tree_data(questions) -> dict:
