@@ -10,81 +10,47 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from contextlib import contextmanager
 from html import unescape as html_unescape
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import (
+    ROOT,
+    free_port,
+    gunicorn_command,
+    manage,
+    production_env,
+    temporary_postgres_database,
+)
 
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory):
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        name = f"portal_servers_{uuid.uuid4().hex[:10]}"
-        admin_url = base.replace("postgres://", "postgresql://")
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        parsed = urllib.parse.urlparse(base)
-        yield parsed._replace(path=f"/{name}").geturl()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_url = base.replace("postgres://", "postgresql://", 1)
+        with temporary_postgres_database("portal_servers", admin_url) as url:
+            yield url
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('servers') / 'db.sqlite3'}"
 
 
 def server_env(database_url: str) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "PORTAL_TESTING", "DEBUG", "REDIS_URL"}
-    }
-    env.update(
-        {
-            "SECRET_KEY": "servers-test-" + "k" * 50,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": database_url,
-            "LOG_REQUESTS": "0",
-            "WEB_CONCURRENCY": "1",
-        }
-    )
-    return env
+    return production_env(database_url, WEB_CONCURRENCY="1")
 
 
 @contextmanager
 def gunicorn(database_url: str):
     port = free_port()
     process = subprocess.Popen(
-        [
-            GUNICORN,
-            "portal.wsgi",
-            "--config",
-            "portal/gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
+        gunicorn_command(port, "--workers", "1"),
         cwd=ROOT,
         env=server_env(database_url),
         stdout=subprocess.DEVNULL,
@@ -108,31 +74,17 @@ def gunicorn(database_url: str):
 
 @pytest.fixture(scope="module")
 def prepared_database(database_url):
-    env = server_env(database_url)
-    for command in (["migrate", "--noinput", "-v0"], ["load_content"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    env["DJANGO_SUPERUSER_PASSWORD"] = "an-editor-pass-phrase"
-    subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            "editor",
-            "--email",
-            "editor@example.org",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
+    manage(database_url, "migrate", "--noinput", "-v0")
+    manage(database_url, "load_content")
+    manage(
+        database_url,
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "editor",
+        "--email",
+        "editor@example.org",
+        DJANGO_SUPERUSER_PASSWORD="an-editor-pass-phrase",
     )
     return database_url
 
