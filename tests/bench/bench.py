@@ -12,51 +12,31 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PY = sys.executable
-GUNICORN = str(Path(PY).with_name("gunicorn"))
+sys.path.insert(0, str(ROOT))  # run as a script: make `tests` importable
+
+from tests.servers import (  # noqa: E402
+    POSTGRES_ADMIN_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    free_port,
+    gunicorn_command,
+    manage,
+    postgres_available,
+    production_env,
+)
+
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", POSTGRES_ADMIN_URL)
 DURATION = os.environ.get("BENCH_SECONDS", "5")
 CONNECTIONS = 16
 OUT = ROOT / "var" / "bench-results.md"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def env_for(database_url: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
-    env.update(
-        {
-            "SECRET_KEY": "bench-" + "x" * 60,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": database_url,
-            "LOG_REQUESTS": "0",
-        }
-    )
-    return env
-
-
-def manage(database_url: str, *args: str) -> str:
-    return subprocess.run(
-        [PY, "manage.py", *args],
-        cwd=ROOT,
-        env=env_for(database_url),
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def prepare(database_url: str, scale: int = 1, tree_scale: int = 1) -> None:
@@ -79,16 +59,9 @@ class Server:
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            [
-                GUNICORN,
-                "portal.wsgi",
-                "--config",
-                "portal/gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-            ],
+            gunicorn_command(self.port),
             cwd=ROOT,
-            env=env_for(self.database_url),
+            env=production_env(self.database_url),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -205,16 +178,7 @@ for name, url in pages.items():
     result[name] = len(queries)
 print(json.dumps(result))
 """
-    env = env_for(database_url)
-    env["ALLOWED_HOSTS"] = "testserver"
-    out = subprocess.run(
-        [PY, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    out = manage(database_url, "shell", "-c", code, ALLOWED_HOSTS="testserver")
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -290,29 +254,8 @@ def sqlite_url():
 
 
 def postgres_url():
-    import psycopg
-
-    admin = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def cleanup():
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return admin.rsplit("/", 1)[0] + f"/{name}", cleanup
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        admin = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-        psycopg.connect(admin, connect_timeout=3).close()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+    url, name = create_postgres_database("bench", ADMIN_URL)
+    return url, lambda: drop_postgres_database(name, ADMIN_URL)
 
 
 def main() -> None:
@@ -323,7 +266,7 @@ def main() -> None:
         f"{CONNECTIONS} connections, {DURATION}s per row, gunicorn as in production)"
     ]
     makers = [("SQLite", sqlite_url)]
-    if postgres_available():
+    if postgres_available(ADMIN_URL):
         makers.append(("PostgreSQL", postgres_url))
     for label, make_url in makers:
         database_url, cleanup = make_url()
