@@ -37,22 +37,32 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PY = sys.executable
-GUNICORN = str(Path(PY).with_name("gunicorn"))
-ADMIN_URL = os.environ.get("LOAD_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+sys.path.insert(0, str(ROOT))  # run as a script: make `tests` importable
+
+from tests.servers import (  # noqa: E402
+    POSTGRES_ADMIN_URL,
+    PY,
+    create_postgres_database,
+    drop_postgres_database,
+    free_port,
+    gunicorn_command,
+    manage,
+    postgres_available,
+    production_env,
+)
+
+ADMIN_URL = os.environ.get("LOAD_POSTGRES_URL", POSTGRES_ADMIN_URL)
 SERVER_LOG = ROOT / "var" / "load-server.log"
 
 LANGUAGES = ("zh-hans", "zh-hant", "en")
@@ -634,39 +644,6 @@ async def take_down(cluster: Cluster, outage: Outage, clock, at: float, duration
 # --- The server ---
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(database_url: str) -> dict:
-    drop = {"DJANGO_SETTINGS_MODULE", "DEBUG", "PORTAL_TESTING", "REDIS_URL"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(
-        {
-            "SECRET_KEY": "load-" + uuid.uuid4().hex + "x" * 40,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": database_url,
-            "LOG_REQUESTS": "0",
-        }
-    )
-    return env
-
-
-def manage(database_url: str, *args: str) -> None:
-    done = subprocess.run(
-        [PY, "manage.py", *args],
-        cwd=ROOT,
-        env=server_env(database_url),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-
-
 class Server:
     def __init__(self, database_url: str, workers: int | None):
         self.database_url, self.workers = database_url, workers
@@ -676,18 +653,11 @@ class Server:
     def start(self) -> Target:
         SERVER_LOG.parent.mkdir(exist_ok=True)
         self.log = open(SERVER_LOG, "w")  # noqa: SIM115 (closed in stop())
-        env = server_env(self.database_url)
+        env = production_env(self.database_url)
         if self.workers:
             env["WEB_CONCURRENCY"] = str(self.workers)
         self.process = subprocess.Popen(
-            [
-                GUNICORN,
-                "portal.wsgi",
-                "--config",
-                "portal/gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-            ],
+            gunicorn_command(self.port),
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -735,32 +705,6 @@ def log_summary() -> dict[str, int]:
         if "WORKER TIMEOUT" in line:
             counts["worker timeouts"] += 1
     return counts
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(ADMIN_URL, connect_timeout=3).close()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-def create_postgres_database() -> tuple[str, str]:
-    import psycopg
-
-    name = f"load_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_postgres_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- The run ---
@@ -1002,8 +946,8 @@ def main() -> int:
     if args.url:
         target = Target.from_url(args.url)
         label = f"the server at {target.base}"
-    elif postgres_available():
-        database_url, drop_name = create_postgres_database()
+    elif postgres_available(ADMIN_URL):
+        database_url, drop_name = create_postgres_database("load", ADMIN_URL)
         label = f"gunicorn on PostgreSQL (database {drop_name})"
     else:
         if args.outage:
@@ -1123,7 +1067,7 @@ def main() -> int:
             server.stop()
         if drop_name:
             try:
-                drop_postgres_database(drop_name)
+                drop_postgres_database(drop_name, ADMIN_URL)
             except Exception as error:  # noqa: BLE001
                 print(f"could not drop database {drop_name}: {error}")
         if tmp_dir:
