@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from guidance.models import Question, Topic
+from tests.admin_forms import translated_data
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,7 @@ def question_form(question, **changes):
         "kind": question.kind,
         "next_key": question.next_key,
     }
-    for name in question.translated_fields:
-        for lang in ("zh_hans", "en", "zh_hant"):
-            data[f"{name}_{lang}"] = getattr(question, f"{name}_{lang}")
+    data.update(translated_data(question))
     choices = list(question.choices.all())
     prefix = "choices"
     data.update(
@@ -52,9 +51,7 @@ def question_form(question, **changes):
         }
         if choice.exclusive:
             row["exclusive"] = "on"
-        for name in choice.translated_fields:
-            for lang in ("zh_hans", "en", "zh_hant"):
-                row[f"{name}_{lang}"] = getattr(choice, f"{name}_{lang}")
+        row.update(translated_data(choice))
         data.update({f"{prefix}-{i}-{k}": v for k, v in row.items()})
     data.update(changes)
     return data
@@ -129,9 +126,7 @@ def test_an_edit_in_the_admin_reaches_the_public_page(client, editor):
         "sources-MIN_NUM_FORMS": 0,
         "sources-MAX_NUM_FORMS": 1000,
     }
-    for name in topic.translated_fields:
-        for lang in ("zh_hans", "en", "zh_hant"):
-            data[f"{name}_{lang}"] = getattr(topic, f"{name}_{lang}")
+    data.update(translated_data(topic))
     data["title_en"] = "Court cases, in plain words"
     r = client.post(f"/admin/guidance/topic/{topic.pk}/change/", data)
     assert r.status_code == 302

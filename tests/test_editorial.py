@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from reversion.models import Version
 
 from guidance.models import Choice, Question, Topic
+from tests.admin_forms import translated_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +40,8 @@ def topic_form(topic, **changes):
                 f"sources-{i}-url": source.url,
             }
         )
-        for name in source.translated_fields:
-            for lang in ("zh_hans", "en", "zh_hant"):
-                data[f"sources-{i}-{name}_{lang}"] = getattr(source, f"{name}_{lang}")
-    for name in topic.translated_fields:
-        for lang in ("zh_hans", "en", "zh_hant"):
-            data[f"{name}_{lang}"] = getattr(topic, f"{name}_{lang}")
+        data.update(translated_data(source, prefix=f"sources-{i}-"))
+    data.update(translated_data(topic))
     data.update(changes)
     return data
 

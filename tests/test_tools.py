@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from guidance import composer
 from guidance.models import MessageTemplate
+from tests.admin_forms import translated_data
 
 pytestmark = pytest.mark.django_db
 
@@ -167,9 +168,7 @@ def test_the_admin_refuses_an_unknown_placeholder(client):
         "fields": template.fields,
         "last_reviewed": "2026-11-29",
     }
-    for name in template.translated_fields:
-        for lang in ("zh_hans", "en", "zh_hant"):
-            data[f"{name}_{lang}"] = getattr(template, f"{name}_{lang}")
+    data.update(translated_data(template))
     data["sms_en"] = "Hello {nmae}, and {name"
     r = client.post(f"/admin/guidance/messagetemplate/{template.pk}/change/", data)
     assert r.status_code == 200
