@@ -12,7 +12,7 @@ from django.core import signing
 from django.db.models import Prefetch
 
 from . import tree as engine
-from .models import Notice, PathPage, Question, Topic
+from .models import ContentVersion, Notice, PathPage, Question, Topic
 from .versioned import per_content_version
 
 STATE_SALT = "guidance.wizard.state"
@@ -23,6 +23,7 @@ class LoadedTree:
     tree: engine.Tree
     questions: dict[str, Question]  # with their choices prefetched, for the texts
     left: dict[str, int]  # the most questions still to come from each question
+    version: str  # the content version it was built from
 
 
 def tree_data(questions) -> dict:
@@ -53,16 +54,20 @@ def tree_data(questions) -> dict:
     }
 
 
-def _build_tree() -> LoadedTree:
+def _build_tree(version: str) -> LoadedTree:
     questions = list(Question.objects.prefetch_related("choices"))
     tree = engine.build_tree(tree_data(questions))
     return LoadedTree(
-        tree=tree, questions={q.key: q for q in questions}, left=engine.questions_left(tree)
+        tree=tree,
+        questions={q.key: q for q in questions},
+        left=engine.questions_left(tree),
+        version=version,
     )
 
 
-def load_tree(version: str | None = None) -> LoadedTree:
-    return per_content_version("tree", _build_tree, version)
+def load_tree() -> LoadedTree:
+    version = ContentVersion.current()
+    return per_content_version("tree", lambda: _build_tree(version), version)
 
 
 @dataclass(frozen=True)

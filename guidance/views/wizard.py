@@ -182,7 +182,7 @@ def question(request, key):
 
 def _render_result(request, loaded: LoadedTree, answers: dict, route: engine.Walk):
     recommendation = engine.recommend(loaded.tree, answers)
-    texts = load_result_texts()
+    texts = load_result_texts(loaded.version)  # the same version: no second query
     pages, notices = texts.paths, texts.notices
     summary = []
     for question_key, chosen in route.answered:
