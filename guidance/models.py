@@ -6,7 +6,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
-from django.db import connections, models, router
+from django.db import DatabaseError, connections, models, router
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -338,9 +338,29 @@ class ContentVersion(models.Model):
 
     @classmethod
     def current(cls) -> str:
-        # Read on almost every request, so written as plain SQL: building the same query with
-        # the ORM costs more than running it.
+        """The token, read on almost every request (and usually the request's first query).
+
+        Plain SQL, because building this query with the ORM costs more than running it. As the
+        first query it also serves as the persistent connection's health check, which would
+        otherwise cost a `SELECT 1` round trip of its own: if the connection has gone stale (the
+        database restarted), it is closed and the read tried once more on a fresh one.
+        """
         connection = connections[router.db_for_read(cls)]
+        if (
+            connection.health_check_enabled
+            and not connection.health_check_done
+            and connection.connection is not None
+            and not connection.in_atomic_block
+        ):
+            connection.health_check_done = True
+            try:
+                return cls._read_token(connection)
+            except DatabaseError:
+                connection.close()
+        return cls._read_token(connection)
+
+    @classmethod
+    def _read_token(cls, connection) -> str:
         table = connection.ops.quote_name(cls._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT token FROM {table} WHERE id = %s", [1])
