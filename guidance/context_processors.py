@@ -23,6 +23,17 @@ def _language_urls(path: str) -> tuple[tuple[str, str], ...]:
     return tuple((code, translate_url(path, code)) for code, _ in settings.LANGUAGES)
 
 
+def language_context(language: str) -> dict:
+    """What the site's chrome (templates/chrome/) may use: values that depend only on the
+    language, so a fragment rendered from them is the same for every reader."""
+    language = language if language in HTML_LANG else settings.LANGUAGE_CODE
+    return {
+        "html_lang": HTML_LANG[language],
+        "nav": _nav_urls(language),
+        "quick_exit_url": QUICK_EXIT_URL,
+    }
+
+
 def site(request):
     current = get_language()
     query = request.META.get("QUERY_STRING", "")
@@ -41,9 +52,4 @@ def site(request):
                 "html_lang": HTML_LANG[code],
             }
         )
-    return {
-        "html_lang": HTML_LANG.get(current, "zh-Hans"),
-        "language_links": links,
-        "nav": _nav_urls(current if current in HTML_LANG else settings.LANGUAGE_CODE),
-        "quick_exit_url": QUICK_EXIT_URL,
-    }
+    return {**language_context(current), "language_links": links}

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
+from django.test import Client
 
 from guidance.models import Section, Topic
 
@@ -58,6 +59,23 @@ def test_every_page_answers_in_its_language(client, language):
         assert f'<html lang="{LANGUAGES[language]}">' in html, url
         assert parse(r).h1 == 1, url
         assert 'class="skip-link"' in html and "data-quick-exit" in html, url
+
+
+def test_the_page_frame_is_kept_per_language_and_never_per_reader(client):
+    """The head, header and footer are rendered once per process and language (the `chrome`
+    tag): each language still gets its own, and nothing from one request reaches the next."""
+    frames = {
+        "zh-hans": ("跳到正文", 'href="/zh-hans/guide/"'),
+        "en": ("Skip to", 'href="/en/guide/"'),
+        "zh-hant": ("跳到正文", 'href="/zh-hant/guide/"'),
+    }
+    for _ in range(2):  # the second round is served from the kept copies
+        for language, (skip_text, guide_link) in frames.items():
+            html = client.get(f"/{language}/search/?q=frame-{language}").content.decode()
+            header = html.split("<main")[0]
+            assert skip_text in header and guide_link in header, language
+            assert html.count('rel="stylesheet"') == 1 and "</footer>" in html
+            assert f"frame-{language}" not in header.split('class="languages"')[0]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -211,3 +229,27 @@ def test_a_page_from_the_cache_is_the_page_rendered_fresh(client, url):
     assert gzip.decompress(compressed.content) == fresh.content
     assert "Content-Security-Policy" in compressed and "Accept-Encoding" in compressed["Vary"]
     assert client.head(url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_the_content_version_checks_the_connection_and_recovers_a_dropped_one():
+    """The version read is the first query of most requests and doubles as the persistent
+    connection's health check (no separate `SELECT 1`); a connection the database dropped
+    between requests is replaced, and the reader still gets a page."""
+    from django.db import connection
+
+    from guidance.models import ContentVersion
+
+    ContentVersion.bump()
+    token = ContentVersion.current()
+    connection.close_if_unusable_or_obsolete()  # what Django does as a request begins
+    assert not connection.health_check_done
+    healthy = connection.connection
+    assert ContentVersion.current() == token
+    assert connection.health_check_done and connection.connection is healthy
+
+    connection.close_if_unusable_or_obsolete()
+    healthy.close()  # the server went away (a restart, an idle timeout)
+    assert ContentVersion.current() == token
+    assert connection.connection is not None and connection.connection is not healthy
+    assert Client().get("/en/guide/").status_code == 200
