@@ -352,3 +352,47 @@ def test_hostile_submissions_never_cause_a_server_error(
         client.post(f"/{language}/wizard/start/", extra),
     ):
         assert response.status_code < 500
+
+
+def csrf_token_in(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_step_is_rendered_once_and_each_reader_gets_a_working_token_of_their_own():
+    from django.test import Client
+
+    from guidance.rendered import CSRF_MARKER, pages
+
+    pages.clear()
+    seen = []
+    for _ in range(2):
+        reader = Client(enforce_csrf_checks=True)
+        intro = reader.get("/en/wizard/").content.decode()
+        token = csrf_token_in(intro)
+        url = reader.post("/en/wizard/start/", {"csrfmiddlewaretoken": token})["Location"]
+        question = reader.get(url).content.decode()
+        assert CSRF_MARKER not in intro + question
+        seen.append((reader, csrf_token_in(question), question))
+    assert len(pages) == 2  # the intro and the first question, rendered for the first reader only
+    (one, one_token, one_html), (two, two_token, two_html) = seen
+    assert one_token != two_token
+    assert one_html.replace(one_token, "") == two_html.replace(two_token, "")
+    # Each token belongs to its reader: it works for them, and not for anyone else.
+    choice = re.search(r'name="choice" value="([\w-]+)"', one_html).group(1)
+    forged = one.post(url, {"csrfmiddlewaretoken": two_token, "choice": choice})
+    assert forged.status_code == 403
+    assert one.post(url, {"csrfmiddlewaretoken": one_token, "choice": choice}).status_code == 302
+    partial = two.get(url, **HTMX).content.decode()  # the same step, as an htmx swap
+    assert "<html" not in partial and 'id="wizard-step"' in partial
+
+
+def test_the_kept_steps_are_bounded_and_the_oldest_go_first():
+    from guidance.rendered import RenderedPages
+
+    kept = RenderedPages(max_pages=3)
+    for n in range(5):
+        kept.put(n, f"page {n}")
+    kept.get(2)  # used again: now the newest
+    kept.put(5, "page 5")
+    assert len(kept) == 3
+    assert [kept.get(n) for n in range(6)] == [None, None, "page 2", None, "page 4", "page 5"]

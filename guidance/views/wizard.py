@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from .. import tree as engine
+from ..rendered import render_step
 from ..wizard import (
     LoadedTree,
     StateProblem,
@@ -79,12 +79,6 @@ def _step_url(route: engine.Walk) -> str:
     return _url("wizard-question", route.pending)
 
 
-def _render(request, template: str, context: dict, status: int = 200):
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#step"
-    return render(request, template, context, status=status)
-
-
 @never_cache
 @vary_on_headers("HX-Request")
 @require_safe
@@ -93,14 +87,17 @@ def intro(request):
     if not loaded.tree.questions:
         raise Http404
     state = _read_answers(request, loaded)
-    in_progress = bool(state and state[0])
-    context = {
-        "note": _note_text(request.GET.get("note")),
-        "in_progress": in_progress,
-        "continue_url": _step_url(state[1]) if in_progress else "",
-        "most_questions": loaded.left.get(loaded.tree.start, 0),
-    }
-    return _render(request, "wizard/intro.html", context)
+    continue_url = _step_url(state[1]) if state and state[0] else ""
+
+    def context():
+        return {
+            "note": _note_text(request.GET.get("note")),
+            "in_progress": bool(continue_url),
+            "continue_url": continue_url,
+            "most_questions": loaded.left.get(loaded.tree.start, 0),
+        }
+
+    return render_step(request, "wizard/intro.html", loaded.version, continue_url, context)
 
 
 @require_POST
@@ -117,20 +114,26 @@ def restart(request):
 
 
 def _render_question(request, loaded, route, answers, key, *, error="", selected=None):
-    question = loaded.questions[key]
     position = route.asked.index(key) + 1 if key in route.asked else len(route.asked) + 1
     back_key = route.asked[position - 2] if position > 1 else None
-    context = {
-        "question": question,
-        "choices": list(question.choices.all()),
-        "selected": set(answers.get(key, ())) if selected is None else set(selected),
-        "position": position,
-        "most": position - 1 + loaded.left.get(key, 0),
-        "back_url": _url("wizard-question", back_key) if back_key else _url("wizard"),
-        "error": error,
-        "note": _note_text(request.GET.get("note")),
-    }
-    return _render(request, "wizard/question.html", context)
+    selected = tuple(sorted(answers.get(key, ()) if selected is None else selected))
+    most = position - 1 + loaded.left.get(key, 0)
+
+    def context():
+        question = loaded.questions[key]
+        return {
+            "question": question,
+            "choices": list(question.choices.all()),
+            "selected": set(selected),
+            "position": position,
+            "most": most,
+            "back_url": _url("wizard-question", back_key) if back_key else _url("wizard"),
+            "error": error,
+            "note": _note_text(request.GET.get("note")),
+        }
+
+    page = (key, position, most, back_key, selected, error)
+    return render_step(request, "wizard/question.html", loaded.version, page, context)
 
 
 @never_cache
@@ -181,6 +184,14 @@ def question(request, key):
 
 
 def _render_result(request, loaded: LoadedTree, answers: dict, route: engine.Walk):
+    def context():
+        return _result_context(loaded, answers, route)
+
+    every_answer = tuple(sorted(answers.items()))  # the whole result follows from these
+    return render_step(request, "wizard/result.html", loaded.version, every_answer, context)
+
+
+def _result_context(loaded: LoadedTree, answers: dict, route: engine.Walk) -> dict:
     recommendation = engine.recommend(loaded.tree, answers)
     texts = load_result_texts(loaded.version)  # the same version: no second query
     pages, notices = texts.paths, texts.notices
@@ -214,12 +225,11 @@ def _render_result(request, loaded: LoadedTree, answers: dict, route: engine.Wal
                 "topics": list(page.related_topics.all())[:4] if page else [],
             }
         )
-    context = {
+    return {
         "paths": paths,
         "notices": [notices[k] for k in recommendation.notices if k in notices],
         "summary": summary,
     }
-    return _render(request, "wizard/result.html", context)
 
 
 @never_cache

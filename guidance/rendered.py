@@ -1,0 +1,89 @@
+"""Wizard steps, rendered once per process and content version, with each reader's CSRF token.
+
+A wizard step is the same HTML for every reader who stands at the same point of the same route:
+what differs is the CSRF token, which Django masks afresh for every response. So a step is
+rendered with a marker where the token goes, kept, and each response gets the reader's own
+token put in its place. The page cache (page_cache.py) cannot do this: it keeps whole
+responses, and these carry the token and depend on the reader's answers.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from .context_processors import site
+
+# Unguessable, so no text an editor writes can contain it.
+CSRF_MARKER = f"csrf-marker-{secrets.token_hex(16)}"
+MAX_PAGES = 2048  # about 20 MB per process at most; older versions' pages age out first
+
+
+class RenderedPages:
+    """A small least-recently-used store of rendered HTML, safe to share between threads."""
+
+    def __init__(self, max_pages: int):
+        self.max_pages = max_pages
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._pages[key] = html
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+pages = RenderedPages(MAX_PAGES)
+
+
+def render_step(
+    request,
+    template_name: str,
+    version: str,
+    key: Hashable,
+    build_context: Callable[[], dict],
+    status: int = 200,
+) -> HttpResponse:
+    """Render a wizard template (just its `#step` partial for an htmx swap).
+
+    `build_context` is called only when this process has not yet rendered the page for
+    (`version`, `key`), so everything the context holds must follow from those two. The
+    template sees the context and the site's language links, never the request itself.
+    """
+    if request.htmx and not request.htmx.history_restore_request:
+        template_name += "#step"
+    if settings.DEBUG or request.META.get("QUERY_STRING"):
+        # Any query string (a note, or anything a link added) is rendered as it comes.
+        return render(request, template_name, build_context(), status=status)
+    page_key = (template_name, get_language(), request.path, version, key)
+    html = pages.get(page_key)
+    if html is None:
+        context = {**site(request), **build_context(), "csrf_token": CSRF_MARKER}
+        html = render_to_string(template_name, context)
+        pages.put(page_key, html)
+    return HttpResponse(html.replace(CSRF_MARKER, get_token(request)), status=status)
