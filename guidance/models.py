@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import composer
+from . import composer, version_watch
 from .translation import TranslatedField, TranslatedModel
 
 PATH_KEYS = ("communicate", "rights", "professional")
@@ -324,10 +324,10 @@ class Choice(TranslatedModel):
 class ContentVersion(models.Model):
     """One row that changes on every content change: the key for every cache.
 
-    Reading it costs one query per request and keeps every app server in step, without a
-    shared cache. The key is a fresh random token at each change (not just a counter), so a
-    database restored from a backup, or a rolled-back transaction, can never meet a cache
-    entry made for different content.
+    Reading it keeps every app server in step without a shared cache (on PostgreSQL, a NOTIFY
+    tells them when to read it again). The key is a fresh random token at each change (not just
+    a counter), so a database restored from a backup, or a rolled-back transaction, can never
+    meet a cache entry made for different content.
     """
 
     number = models.PositiveBigIntegerField(default=0)
@@ -338,14 +338,28 @@ class ContentVersion(models.Model):
 
     @classmethod
     def current(cls) -> str:
-        """The token, read on almost every request (and usually the request's first query).
+        """The token, needed on almost every request (and usually before any other query).
 
-        Plain SQL, because building this query with the ORM costs more than running it. As the
-        first query it also serves as the persistent connection's health check, which would
-        otherwise cost a `SELECT 1` round trip of its own: if the connection has gone stale (the
-        database restarted), it is closed and the read tried once more on a fresh one.
+        On PostgreSQL the process is told of changes (version_watch.py) and reads the token
+        only after one. Elsewhere it is read on every request.
         """
         connection = connections[router.db_for_read(cls)]
+        if version_watch.watches(connection):
+            token = version_watch.known_token(connection)
+            if token is not None:
+                return token
+            return version_watch.read_and_listen(connection, lambda: cls._checked_read(connection))
+        return cls._checked_read(connection)
+
+    @classmethod
+    def _checked_read(cls, connection) -> str:
+        """Read the token; as the request's first query, this is the connection's health check.
+
+        Plain SQL, because building this query with the ORM costs more than running it. The
+        health check would otherwise cost a `SELECT 1` round trip of its own: if the connection
+        has gone stale (the database restarted), it is closed and the read tried once more on a
+        fresh one.
+        """
         if (
             connection.health_check_enabled
             and not connection.health_check_done
@@ -373,6 +387,7 @@ class ContentVersion(models.Model):
         updated = cls.objects.filter(pk=1).update(number=models.F("number") + 1, token=token)
         if not updated:
             cls.objects.get_or_create(pk=1, defaults={"number": 1, "token": token})
+        version_watch.announce(connections[router.db_for_write(cls)])
 
 
 class MessageTemplate(ReviewedModel):

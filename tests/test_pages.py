@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
@@ -253,3 +254,41 @@ def test_reading_the_content_version_checks_the_connection_and_recovers_a_droppe
     assert ContentVersion.current() == token
     assert connection.connection is not None and connection.connection is not healthy
     assert Client().get("/en/guide/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_content_change_made_by_another_process_is_seen_on_the_next_request():
+    """On PostgreSQL a process reads the token again only when a change is announced (NOTIFY,
+    guidance/version_watch.py), so a request costs no query; on SQLite it reads on every call."""
+    from django.db import connection
+
+    from guidance.models import ContentVersion
+    from guidance.version_watch import CHANNEL
+
+    ContentVersion.bump()
+    first = ContentVersion.current()
+    table = ContentVersion._meta.db_table
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        name = connection.settings_dict["NAME"]
+        other = psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}", autocommit=True)
+        other.execute(f"UPDATE {table} SET token = 'unannounced' WHERE id = 1")
+        assert ContentVersion.current() == first  # not read again: nothing was announced
+        with other.transaction():
+            other.execute(f"UPDATE {table} SET token = 'announced' WHERE id = 1")
+            other.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+            assert ContentVersion.current() == first  # announced only when it commits
+        other.close()
+    else:
+        import sqlite3
+
+        other = sqlite3.connect(connection.settings_dict["NAME"])
+        with other:
+            other.execute(f"UPDATE {table} SET token = 'announced' WHERE id = 1")
+        other.close()
+    for _ in range(50):  # delivery takes a moment on PostgreSQL
+        if ContentVersion.current() == "announced":
+            break
+        time.sleep(0.01)
+    assert ContentVersion.current() == "announced"
