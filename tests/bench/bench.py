@@ -138,6 +138,15 @@ def post_script(base: str) -> str:
     return str(path), first
 
 
+def cookie_script(base: str) -> str:
+    """A wrk script sending a reader's cookies (CSRF), as a browser on its second page would."""
+    with urllib.request.urlopen(f"{base}/en/wizard/") as response:
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+    path = Path(tempfile.mkstemp(suffix=".lua")[1])
+    path.write_text(f'wrk.headers["Cookie"] = "{cookie}"\n')
+    return str(path)
+
+
 def static_url(base: str) -> str:
     html = urllib.request.urlopen(f"{base}/en/").read().decode()
     return base + re.search(r'href="(/static/css/site[^"]+\.css)"', html).group(1)
@@ -188,12 +197,14 @@ def measure(database_url: str, label: str) -> list[str]:
         base = server.base
         wrk(base + "/en/")  # warm every worker
         script, first = post_script(base)
+        with_cookie = cookie_script(base)
         rows = [
             ("static file (ceiling)", static_url(base), None),
             ("home", base + "/en/", None),
             ("section page", base + "/en/guide/consequences/", None),
-            ("wizard step (GET)", base + "/en/wizard/", None),
-            ("wizard step (POST)", f"{base}/en/wizard/q/{first}/", script),
+            ("wizard start (GET)", base + "/en/wizard/", None),
+            ("wizard question (GET)", f"{base}/en/wizard/q/{first}/", with_cookie),
+            ("wizard answer (POST)", f"{base}/en/wizard/q/{first}/", script),
             ("composer", base + "/en/messages/hardship-plan/", None),
             ("search", base + "/en/search/?q=credit", None),
         ]
@@ -216,6 +227,7 @@ def measure(database_url: str, label: str) -> list[str]:
             size, count = first_visit(base, path)
             lines.append(f"| {name} | {size} | {count} |")
         os.unlink(script)
+        os.unlink(with_cookie)
     counts = query_counts(database_url)
     lines.append("\n| page | SQL queries (warm) |\n|---|---:|")
     lines += [f"| {name} | {count} |" for name, count in counts.items()]
@@ -225,7 +237,7 @@ def measure(database_url: str, label: str) -> list[str]:
 def growth(make_url, label: str) -> list[str]:
     lines = [
         f"\n## How the cost grows ({label})\n",
-        "| content | section req/s | search req/s | wizard GET req/s | wizard POST req/s |",
+        "| content | section req/s | search req/s | question GET req/s | answer POST req/s |",
         "|---|---:|---:|---:|---:|",
     ]
     for scale, tree_scale in ((1, 1), (10, 1), (100, 1), (1, 10)):
@@ -238,9 +250,11 @@ def growth(make_url, label: str) -> list[str]:
                 script, first = post_script(base)
                 section = wrk(base + "/en/guide/consequences/")["rps"]
                 search = wrk(base + "/en/search/?q=credit")["rps"]
-                step = wrk(base + "/en/wizard/")["rps"]
+                with_cookie = cookie_script(base)
+                step = wrk(f"{base}/en/wizard/q/{first}/", with_cookie)["rps"]
                 post = wrk(f"{base}/en/wizard/q/{first}/", script)["rps"]
                 os.unlink(script)
+                os.unlink(with_cookie)
             name = f"{scale}× content" if tree_scale == 1 else f"{tree_scale}× wizard tree"
             lines.append(f"| {name} | {section:.0f} | {search:.0f} | {step:.0f} | {post:.0f} |")
         finally:
