@@ -16,3 +16,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # wizard steps masked. gunicorn's own access log would repeat it with the client's address.
 accesslog = None
 errorlog = "-"
+
+
+def pre_fork(server, worker):
+    """Each new worker starts with the content's search indexes and wizard already built."""
+    from guidance.versioned import warm
+
+    warm()

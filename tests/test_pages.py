@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import re
@@ -292,3 +293,25 @@ def test_a_content_change_made_by_another_process_is_seen_on_the_next_request():
             break
         time.sleep(0.01)
     assert ContentVersion.current() == "announced"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_warming_builds_what_a_new_worker_needs_and_closes_the_connections():
+    """gunicorn's master warms these before starting each worker (portal/gunicorn.conf.py)."""
+    from django.db import connections
+
+    from guidance import versioned
+
+    versioned._cache.clear()
+    versioned._warmed_version = None
+    try:
+        versioned.warm()
+        expected = {"tree", "result-texts", "search-zh-hans", "search-zh-hant", "search-en"}
+        assert expected <= set(versioned._cache)
+        assert all(connection.connection is None for connection in connections.all())
+        built = versioned._cache["search-en"][1]
+        versioned.warm()  # nothing changed: nothing is built again
+        assert versioned._cache["search-en"][1] is built
+    finally:
+        gc.unfreeze()
+    assert Client().get("/en/search/?q=credit").status_code == 200
