@@ -1,10 +1,10 @@
-"""Wizard steps, rendered once per process and content version, with each reader's CSRF token.
+"""Pages with a form, rendered once per process and content version, with each reader's token.
 
-A wizard step is the same HTML for every reader who stands at the same point of the same route:
-what differs is the CSRF token, which Django masks afresh for every response. So a step is
-rendered with a marker where the token goes, kept, and each response gets the reader's own
-token put in its place. The page cache (page_cache.py) cannot do this: it keeps whole
-responses, and these carry the token and depend on the reader's answers.
+A wizard step is the same HTML for every reader who stands at the same point of the same route,
+and a message template's blank form is the same for everyone: what differs is the CSRF token,
+which Django masks afresh for every response. So such a page is rendered with a marker where the
+token goes, kept, and each response gets the reader's own token put in its place. The page cache
+(page_cache.py) cannot do this: it keeps whole responses, and these carry the token.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class RenderedPages:
 pages = RenderedPages(MAX_PAGES)
 
 
-def render_step(
+def render_kept(
     request,
     template_name: str,
     version: str,
@@ -69,14 +69,12 @@ def render_step(
     build_context: Callable[[], dict],
     status: int = 200,
 ) -> HttpResponse:
-    """Render a wizard template (just its `#step` partial for an htmx swap).
+    """Render `template_name`, or reuse this process's rendering for (`version`, `key`).
 
-    `build_context` is called only when this process has not yet rendered the page for
-    (`version`, `key`), so everything the context holds must follow from those two. The
-    template sees the context and the site's language links, never the request itself.
+    `build_context` is called only when the page is not kept yet, so everything the context
+    holds must follow from `version` and `key` (it may raise Http404: nothing is kept then).
+    The template sees the context and the site's language links, never the request itself.
     """
-    if request.htmx and not request.htmx.history_restore_request:
-        template_name += "#step"
     if settings.DEBUG or request.META.get("QUERY_STRING"):
         # Any query string (a note, or anything a link added) is rendered as it comes.
         return render(request, template_name, build_context(), status=status)

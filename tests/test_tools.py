@@ -73,6 +73,25 @@ def test_required_fields_and_bad_values_get_messages_in_the_readers_language(cli
     assert "at most 40 characters" in r.content.decode()
 
 
+def test_the_blank_composer_is_kept_but_follows_edits_and_gives_each_reader_a_token(client):
+    import re
+
+    from django.test import Client
+
+    def token(html):
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    template = MessageTemplate.objects.published().first()
+    url = f"/en/messages/{template.slug}/"
+    first, second = (Client().get(url).content.decode() for _ in range(2))
+    assert token(first) != token(second)
+    assert first.replace(token(first), "") == second.replace(token(second), "")
+    template.title_en = "A title an editor just changed"
+    template.save()
+    assert "A title an editor just changed" in client.get(url).content.decode()
+    assert client.get("/en/messages/no-such-template/").status_code == 404
+
+
 def test_the_sms_shows_its_length_and_segments(client):
     template = MessageTemplate.objects.get(slug="contact-in-writing")
     r = client.post("/zh-hans/messages/contact-in-writing/", valid_for(template))

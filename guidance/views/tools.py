@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import composer
 from ..forms import BudgetForm, ComposerForm
-from ..models import MessageTemplate, Notice
+from ..models import ContentVersion, MessageTemplate, Notice
+from ..rendered import render_kept
 from ..search import MAX_QUERY_LENGTH, MAX_RESULTS, normalise_query, search
 
 
@@ -52,6 +53,8 @@ def _text_download(text: str, filename: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def message_detail(request, slug):
+    if request.method == "GET" and not request.GET:
+        return _blank_composer(request, slug)
     preview = "preview" in request.GET and request.user.is_staff
     templates = MessageTemplate.objects.all() if preview else MessageTemplate.objects.published()
     template = get_object_or_404(templates, slug=slug)
@@ -73,6 +76,16 @@ def message_detail(request, slug):
         if reply_days:
             context["reminder_date"] = timezone.localdate() + datetime.timedelta(days=reply_days)
     return render(request, "tools/message.html", context)
+
+
+def _blank_composer(request, slug):
+    """The composer before anything is typed: the same page for every reader."""
+
+    def context():
+        template = get_object_or_404(MessageTemplate.objects.published(), slug=slug)
+        return {"template": template, "form": ComposerForm(fields=template.field_list)}
+
+    return render_kept(request, "tools/message.html", ContentVersion.current(), slug, context)
 
 
 def _ics_escape(text: str) -> str:

@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from .. import tree as engine
-from ..rendered import render_step
+from ..rendered import render_kept
 from ..wizard import (
     LoadedTree,
     StateProblem,
@@ -73,6 +73,13 @@ def _read_answers(request, loaded: LoadedTree):
         return None
 
 
+def _step(request, template_name: str) -> str:
+    """The template, or just its step for an htmx swap (a history restore needs the page)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return template_name + "#step"
+    return template_name
+
+
 def _step_url(route: engine.Walk) -> str:
     if route.complete:
         return _url("wizard-result")
@@ -97,7 +104,9 @@ def intro(request):
             "most_questions": loaded.left.get(loaded.tree.start, 0),
         }
 
-    return render_step(request, "wizard/intro.html", loaded.version, continue_url, context)
+    return render_kept(
+        request, _step(request, "wizard/intro.html"), loaded.version, continue_url, context
+    )
 
 
 @require_POST
@@ -133,7 +142,9 @@ def _render_question(request, loaded, route, answers, key, *, error="", selected
         }
 
     page = (key, position, most, back_key, selected, error)
-    return render_step(request, "wizard/question.html", loaded.version, page, context)
+    return render_kept(
+        request, _step(request, "wizard/question.html"), loaded.version, page, context
+    )
 
 
 @never_cache
@@ -188,7 +199,9 @@ def _render_result(request, loaded: LoadedTree, answers: dict, route: engine.Wal
         return _result_context(loaded, answers, route)
 
     every_answer = tuple(sorted(answers.items()))  # the whole result follows from these
-    return render_step(request, "wizard/result.html", loaded.version, every_answer, context)
+    return render_kept(
+        request, _step(request, "wizard/result.html"), loaded.version, every_answer, context
+    )
 
 
 def _result_context(loaded: LoadedTree, answers: dict, route: engine.Walk) -> dict:
