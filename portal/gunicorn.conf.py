@@ -8,8 +8,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# A fresh worker now and then bounds any slow leak. Each worker can answer several hundred
+# requests a second, so this is minutes, not seconds, of work (every restart loses the
+# worker's cached pages; the master hands it the search index and wizard, see pre_fork).
+max_requests = 20000
+max_requests_jitter = 2000
 preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The app logs one JSON line per request (guidance/logging.py): no query strings, no addresses,

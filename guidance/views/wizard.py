@@ -6,9 +6,12 @@ views return just the step (the template partial) and push the step's URL.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -38,8 +41,15 @@ def _note_text(code: str | None) -> str:
     }.get(code or "", "")
 
 
+@lru_cache(maxsize=1024)
+def _reverse(language: str, name: str, args: tuple[str, ...]) -> str:
+    # Reversing costs more than the rest of an answer's redirect; the arguments are question
+    # keys from the tree, so there are few of them.
+    return reverse(f"guidance:{name}", args=args)
+
+
 def _url(name: str, *args, note: str | None = None) -> str:
-    url = reverse(f"guidance:{name}", args=args)
+    url = _reverse(get_language(), name, args)
     return f"{url}?note={note}" if note else url
 
 
