@@ -3,7 +3,8 @@
 A view marks a response as cacheable with `@cacheable_page`; this middleware keeps it (with its
 headers, plain and compressed) under the current content version, and answers later requests
 for the same path straight from the cache, with a weak ETag for conditional requests. Every edit
-bumps the version, so no app server can serve a stale page, and a page costs one small query.
+bumps the version, so no app server can serve a stale page, and a page costs at most one small
+query (none on PostgreSQL until a change is announced: see version_watch.py).
 """
 
 from __future__ import annotations
