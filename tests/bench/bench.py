@@ -138,6 +138,13 @@ def post_script(base: str) -> str:
     return str(path), first
 
 
+def htmx_script(post_script_path: str) -> str:
+    """The same answer sent as htmx sends it: the next question comes back as a partial."""
+    path = Path(tempfile.mkstemp(suffix=".lua")[1])
+    path.write_text(Path(post_script_path).read_text() + 'wrk.headers["HX-Request"] = "true"\n')
+    return str(path)
+
+
 def cookie_script(base: str) -> str:
     """A wrk script sending a reader's cookies (CSRF), as a browser on its second page would."""
     with urllib.request.urlopen(f"{base}/en/wizard/") as response:
@@ -198,6 +205,7 @@ def measure(database_url: str, label: str) -> list[str]:
         wrk(base + "/en/")  # warm every worker
         script, first = post_script(base)
         with_cookie = cookie_script(base)
+        htmx = htmx_script(script)
         rows = [
             ("static file (ceiling)", static_url(base), None),
             ("home", base + "/en/", None),
@@ -205,6 +213,7 @@ def measure(database_url: str, label: str) -> list[str]:
             ("wizard start (GET)", base + "/en/wizard/", None),
             ("wizard question (GET)", f"{base}/en/wizard/q/{first}/", with_cookie),
             ("wizard answer (POST)", f"{base}/en/wizard/q/{first}/", script),
+            ("wizard answer (POST, htmx)", f"{base}/en/wizard/q/{first}/", htmx),
             ("composer", base + "/en/messages/hardship-plan/", None),
             ("search", base + "/en/search/?q=credit", None),
         ]
@@ -226,8 +235,8 @@ def measure(database_url: str, label: str) -> list[str]:
         ]:
             size, count = first_visit(base, path)
             lines.append(f"| {name} | {size} | {count} |")
-        os.unlink(script)
-        os.unlink(with_cookie)
+        for path in (script, with_cookie, htmx):
+            os.unlink(path)
     counts = query_counts(database_url)
     lines.append("\n| page | SQL queries (warm) |\n|---|---:|")
     lines += [f"| {name} | {count} |" for name, count in counts.items()]
