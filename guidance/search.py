@@ -139,9 +139,9 @@ class Index:
                 yield number
 
 
-def index(language: str | None = None) -> Index:
+def index(language: str | None = None, version: str | None = None) -> Index:
     language = language or get_language()
-    return per_content_version(f"search-{language}", lambda: Index.build(_build(language)))
+    return per_content_version(f"search-{language}", lambda: Index.build(_build(language)), version)
 
 
 @dataclass(frozen=True)

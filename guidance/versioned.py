@@ -56,19 +56,18 @@ def warm() -> None:
     from .wizard import load_result_texts, load_tree
 
     try:
-        version = ContentVersion.current()
-        if version != _warmed_version:
+        loaded = load_tree()  # one query when nothing changed
+        if loaded.version != _warmed_version:
             gc.unfreeze()  # the last version's values may be collected once replaced
-            loaded = load_tree()
             load_result_texts(loaded.version)
             for language, _ in settings.LANGUAGES:
                 with translation.override(language):
-                    index(language)
+                    index(language, loaded.version)
             # Keep the collector of every worker off these inherited objects: walking them
             # would copy each page of memory the worker shares with the master.
             gc.collect()
             gc.freeze()
-            _warmed_version = version
+            _warmed_version = loaded.version
         _warm_failed_at = None
     except DatabaseError:
         _warm_failed_at = time.monotonic()
