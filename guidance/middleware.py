@@ -1,7 +1,12 @@
 import logging
+from functools import cache
 
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import DatabaseError
 from django.shortcuts import render
+from django.urls import get_script_prefix, reverse
 
 logger = logging.getLogger("portal")
 
@@ -55,3 +60,35 @@ class DatabaseUnavailableMiddleware:
             response["Cache-Control"] = "no-store"
             return response
         return None
+
+
+class EditorsOnlyMixin:
+    """Run a middleware only where editors work: the admin and `?preview` pages.
+
+    Readers never sign in and have no session, so the session, user and message machinery
+    would only cost every public request time. Subclassing (rather than a wrapper) keeps the
+    admin's system checks, which look for these middleware classes, satisfied.
+    """
+
+    def __call__(self, request):
+        if request.path_info.startswith(_admin_prefix()) or "preview" in request.GET:
+            return super().__call__(request)
+        return self.get_response(request)
+
+
+@cache
+def _admin_prefix() -> str:
+    # As path_info has it: without the prefix of a site served below the domain's root.
+    return "/" + reverse("admin:index").removeprefix(get_script_prefix())
+
+
+class EditorSessionMiddleware(EditorsOnlyMixin, SessionMiddleware):
+    pass
+
+
+class EditorAuthenticationMiddleware(EditorsOnlyMixin, AuthenticationMiddleware):
+    pass
+
+
+class EditorMessageMiddleware(EditorsOnlyMixin, MessageMiddleware):
+    pass

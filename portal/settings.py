@@ -78,12 +78,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Serves cached guidance pages before the rest of the stack (guidance/page_cache.py).
     "guidance.page_cache.PageCacheMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, sign-in and messages serve editors only: they run for /admin/ and ?preview
+    # (guidance/middleware.py), so readers' requests never pay for them.
+    "guidance.middleware.EditorSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "guidance.middleware.EditorAuthenticationMiddleware",
+    "guidance.middleware.EditorMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

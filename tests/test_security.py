@@ -169,3 +169,16 @@ def test_server_error_lines_mask_the_wizard_question_too():
     assert "court-type" not in line and "/en/wizard/q/*/" in line
     configured = std_logging.getLogger("django.request").filters
     assert any(isinstance(f, MaskPathsFilter) for f in configured)
+
+
+def test_readers_requests_skip_the_editors_session_and_sign_in(client, admin_user):
+    client.force_login(admin_user)
+    public = client.get("/en/wizard/")
+    assert public.status_code == 200
+    assert not hasattr(public.wsgi_request, "session")
+    assert not hasattr(public.wsgi_request, "user")
+    for path in ("/admin/", "/en/guide/consequences/?preview=1"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.wsgi_request.user == admin_user
+        assert response.wsgi_request.session.session_key
