@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -25,6 +25,7 @@ from .context_processors import site
 
 # Unguessable, so no text an editor writes can contain it.
 CSRF_MARKER = f"csrf-marker-{secrets.token_hex(16)}"
+_MARKER_BYTES = CSRF_MARKER.encode()
 MAX_PAGES = 2048  # about 20 MB per process at most; older versions' pages age out first
 
 
@@ -33,17 +34,17 @@ class RenderedPages:
 
     def __init__(self, max_pages: int):
         self.max_pages = max_pages
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> bytes | None:
         with self._lock:
             html = self._pages.get(key)
             if html is not None:
                 self._pages.move_to_end(key)
             return html
 
-    def put(self, key: Hashable, html: str) -> None:
+    def put(self, key: Hashable, html: bytes) -> None:
         with self._lock:
             self._pages[key] = html
             self._pages.move_to_end(key)
@@ -82,6 +83,29 @@ def render_kept(
     html = pages.get(page_key)
     if html is None:
         context = {**site(request), **build_context(), "csrf_token": CSRF_MARKER}
-        html = render_to_string(template_name, context)
+        # Kept encoded: encoding a page of Chinese text anew for every response costs more
+        # than putting the token in.
+        html = render_to_string(template_name, context).encode()
         pages.put(page_key, html)
-    return HttpResponse(html.replace(CSRF_MARKER, get_token(request)), status=status)
+    token = _token_for(request).encode()
+    return HttpResponse(html.replace(_MARKER_BYTES, token), status=status)
+
+
+def _token_for(request) -> str:
+    """The CSRF token for this response's forms: the one the form just sent, if it passed.
+
+    Django masks the token afresh for every response so that BREACH cannot learn it from many
+    compressed responses. An answer sent with htmx only comes back after its own token passed
+    the check, and a forged request (which BREACH would need by the thousand) is refused before
+    it gets here, so sending that token back exposes nothing new. Masking anew would cost a
+    wizard answer a fifth of its time (a fresh random mask and the cookie sent again).
+    """
+    if request.method == "POST" and getattr(request, "csrf_processing_done", False):
+        sent = request.POST.get("csrfmiddlewaretoken") or request.META.get(
+            settings.CSRF_HEADER_NAME, ""
+        )
+        # Only a masked token (never the bare secret, which Django also accepts), and only
+        # letters and digits, as Django's own tokens are: it goes into HTML as it is.
+        if len(sent) == CSRF_TOKEN_LENGTH and sent.isascii() and sent.isalnum():
+            return sent
+    return get_token(request)

@@ -391,8 +391,35 @@ def test_the_kept_steps_are_bounded_and_the_oldest_go_first():
 
     kept = RenderedPages(max_pages=3)
     for n in range(5):
-        kept.put(n, f"page {n}")
+        kept.put(n, f"page {n}".encode())
     kept.get(2)  # used again: now the newest
-    kept.put(5, "page 5")
+    kept.put(5, b"page 5")
     assert len(kept) == 3
-    assert [kept.get(n) for n in range(6)] == [None, None, "page 2", None, "page 4", "page 5"]
+    assert [kept.get(n) for n in range(6)] == [None, None, b"page 2", None, b"page 4", b"page 5"]
+
+
+def test_an_htmx_answer_hands_back_the_token_it_came_with_but_never_the_bare_secret():
+    from django.conf import settings
+    from django.test import Client
+
+    reader = Client(enforce_csrf_checks=True)
+    token = csrf_token_in(reader.get("/en/wizard/").content.decode())
+    url = reader.post("/en/wizard/start/", {"csrfmiddlewaretoken": token})["Location"]
+    question = reader.get(url).content.decode()
+    token = csrf_token_in(question)
+    choice = re.search(r'name="choice" value="([\w-]+)"', question).group(1)
+    answered = reader.post(url, {"csrfmiddlewaretoken": token, "choice": choice}, **HTMX)
+    assert answered.status_code == 200
+    partial = answered.content.decode()
+    assert csrf_token_in(partial) == token  # it passed the check, so it is the reader's own
+    # Django also accepts the unmasked secret; that is never written into a page.
+    secret = reader.cookies[settings.CSRF_COOKIE_NAME].value
+    next_url = answered["HX-Push-Url"]
+    choice = re.search(r'name="choice" value="([\w-]+)"', partial).group(1)
+    answered = reader.post(next_url, {"csrfmiddlewaretoken": secret, "choice": choice}, **HTMX)
+    assert answered.status_code == 200
+    handed_back = csrf_token_in(answered.content.decode())
+    assert secret not in answered.content.decode() and len(handed_back) == 64
+    # A forged answer gets no page at all, so nothing in it to learn from.
+    forged = reader.post(next_url, {"csrfmiddlewaretoken": "x" * 64, "choice": choice}, **HTMX)
+    assert forged.status_code == 403 and "x" * 64 not in forged.content.decode()

@@ -191,8 +191,9 @@ def question(request, key):
     kept = dict(new_route.answered)  # answers that left the route are forgotten
     next_url = _step_url(new_route)
     if request.htmx:
-        request.GET = request.GET.copy()
-        request.GET.pop("note", None)
+        if "note" in request.GET:  # the note was about the step just answered
+            request.GET = request.GET.copy()
+            request.GET.pop("note")
         if new_route.complete:
             response = _render_result(request, loaded, kept, new_route)
         else:
