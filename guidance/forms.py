@@ -46,8 +46,24 @@ class FutureDateField(forms.DateField):
             raise forms.ValidationError(self.error_messages["far"], code="far")
 
 
+class MoneyField(forms.DecimalField):
+    """An amount as people write it: "5,000", "5 000", "￥5000" and "5000元" all mean 5000.
+
+    The budget page's script reads amounts the same way (static/js/tools.js), so the figure it
+    shows while typing is the figure the server computes.
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(c for c in value if c not in AMOUNT_DECORATIONS and not c.isspace())
+        return super().to_python(value)
+
+
+AMOUNT_DECORATIONS = frozenset(",，¥￥元")
+
+
 def money_field(label, help_text="", *, required=False, min_value="0.01"):
-    return forms.DecimalField(
+    return MoneyField(
         label=label,
         help_text=help_text,
         required=required,

@@ -214,6 +214,12 @@ def test_the_budget_is_computed_on_the_server_without_javascript(client):
     html = r.content.decode()
     assert "3200.00" in html and "1800.00" in html
     assert 'href="/en/messages/hardship-plan/?offer_amount=1800"' in html
+    # Amounts as people write them: thousands separators, a currency sign, 元.
+    r = client.post(
+        "/en/budget/",
+        {"income": "5,000", "housing": "￥1,800", "food": "1 200元", "transport": "200"},
+    )
+    assert 'href="/en/messages/hardship-plan/?offer_amount=1800"' in r.content.decode()
     r = client.post("/en/budget/", {"income": "-5", "food": "lots"})
     assert 'class="error-summary"' in r.content.decode()
     r = client.get("/en/messages/hardship-plan/?offer_amount=1800")

@@ -142,7 +142,7 @@
     var result = document.getElementById("budget-result");
     var costs = ["housing", "food", "transport", "children", "medical", "other_debts", "other"];
     var number = function (name) {
-      var v = parseFloat((budget.elements[name].value || "").replace(/[,，\s]/g, ""));
+      var v = parseFloat((budget.elements[name].value || "").replace(/[,，¥￥元\s]/g, ""));
       return isFinite(v) && v > 0 ? v : 0;
     };
     budget.addEventListener("input", function () {

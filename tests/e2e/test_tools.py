@@ -513,7 +513,8 @@ def test_log_this_call_opens_the_log_ready_for_a_new_entry(page, live_server):
 
 # --- the budget ---------------------------------------------------------------------------------
 
-BUDGET = {"income": "5000", "housing": "1800", "food": "1200", "transport": "200"}
+# Written as people write amounts: the script and the server must read them alike.
+BUDGET = {"income": "5,000", "housing": "￥1,800", "food": "1 200元", "transport": "200"}
 
 
 def fill_budget(page, values):
