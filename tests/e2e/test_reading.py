@@ -29,13 +29,13 @@ def a_middle_section_with_several_topics():
     pytest.fail("the shipped guide has no middle section with three topics")
 
 
-def test_reading_a_section_on_a_phone(page, live_server, screenshot):
+def test_reading_a_section_on_a_phone(page, live_server, screenshot_both_widths):
     previous, section, following, topics = a_middle_section_with_several_topics()
     section_url = f"{live_server.url}/zh-hans/guide/{section.slug}/"
 
     page.goto("/zh-hans/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
-    screenshot(page, "home-zh-hans")
+    screenshot_both_widths(page, "home-zh-hans")
 
     # Home → the guide (main navigation) → the section.
     page.get_by_role("navigation", name="主导航").get_by_role(
@@ -46,7 +46,7 @@ def test_reading_a_section_on_a_phone(page, live_server, screenshot):
     page.locator("main .cards > li > a", has_text=section.title_zh_hans).click()
     expect(page).to_have_url(section_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(section.title_zh_hans)
-    screenshot(page, f"section-{section.slug}-zh-hans")
+    screenshot_both_widths(page, f"section-{section.slug}-zh-hans")
 
     # The table of contents lists every topic and lands on the anchored one.
     toc = page.get_by_role("navigation", name="本节内容")
@@ -80,7 +80,7 @@ def test_reading_a_section_on_a_phone(page, live_server, screenshot):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text(section.title_en)
     expect(page.locator("ul.languages a[aria-current=true]")).to_have_text("English")
-    screenshot(page, f"section-{section.slug}-en")
+    screenshot_both_widths(page, f"section-{section.slug}-en")
 
 
 def _history_length(page) -> int:

@@ -109,7 +109,7 @@ def assert_error_shown_and_tied_to_the_field(page, key):
 
 
 def test_the_wizard_with_javascript_swaps_steps_pushes_urls_and_moves_focus(
-    page, live_server, screenshot
+    page, live_server, screenshot_both_widths
 ):
     base = live_server.url
     tree, route = a_route()
@@ -131,7 +131,7 @@ def test_the_wizard_with_javascript_swaps_steps_pushes_urls_and_moves_focus(
             assert_error_shown_and_tied_to_the_field(page, key)
             expect(page).to_have_url(f"{base}/{LANG}/wizard/q/{key}/")
             assert_no_full_reload(page)
-            screenshot(page, "wizard-error-zh-hans")
+            screenshot_both_widths(page, "wizard-error-zh-hans")
 
         if position == 2 and not back_checked:
             # The browser's Back button returns to the previous question, answer kept.
@@ -159,7 +159,7 @@ def test_the_wizard_with_javascript_swaps_steps_pushes_urls_and_moves_focus(
     heading = assert_result(page, base, tree, route)
     expect(heading).to_be_focused()
     assert_no_full_reload(page)
-    screenshot(page, "wizard-result-zh-hans")
+    screenshot_both_widths(page, "wizard-result-zh-hans")
 
     # "Change" an answer on the result page: back to that question, then straight to the result.
     answers = dict(route)
@@ -186,7 +186,9 @@ def test_the_wizard_with_javascript_swaps_steps_pushes_urls_and_moves_focus(
     assert_no_full_reload(page)
 
 
-def test_the_wizard_without_javascript_works_with_plain_forms(new_page, live_server):
+def test_the_wizard_without_javascript_works_with_plain_forms(
+    new_page, live_server, screenshot_both_widths
+):
     base = live_server.url
     tree, route = a_route()
     page = new_page("phone", javascript=False)
@@ -197,9 +199,11 @@ def test_the_wizard_without_javascript_works_with_plain_forms(new_page, live_ser
         if position == 0:
             page.get_by_role("button", name=CONTINUE).click()
             assert_error_shown_and_tied_to_the_field(page, key)
+            screenshot_both_widths(page, "wizard-no-javascript-error-zh-hans")
         choose(page, chosen)
         page.get_by_role("button", name=CONTINUE).click()
     assert_result(page, base, tree, route)
+    screenshot_both_widths(page, "wizard-no-javascript-result-zh-hans")
 
     # Changing an answer works through the plain link and form too.
     key, chosen = route[0]
@@ -255,7 +259,9 @@ def tab_to(page, locator, limit=40):
 
 
 @pytest.mark.parametrize("viewport", ["desktop"])
-def test_the_wizard_by_keyboard_alone_with_a_visible_focus_at_every_stop(page, live_server):
+def test_the_wizard_by_keyboard_alone_with_a_visible_focus_at_every_stop(
+    page, live_server, screenshot_both_widths
+):
     base = live_server.url
     tree, route = a_route()
     page.goto(f"/{LANG}/wizard/")
@@ -290,6 +296,8 @@ def test_the_wizard_by_keyboard_alone_with_a_visible_focus_at_every_stop(page, l
         for choice_key in keys:
             box = page.locator(f"#choice-{choice_key}")
             (expect(box).to_be_checked if choice_key in chosen else expect(box).not_to_be_checked)()
+        if key == route[0][0]:  # the focus ring on a choice, as a keyboard user sees it
+            screenshot_both_widths(page, "wizard-keyboard-focus-zh-hans")
         tab_to(page, page.get_by_role("button", name=CONTINUE), limit=len(keys) + 3)
         page.keyboard.press("Enter")
 
