@@ -46,6 +46,9 @@ class FutureDateField(forms.DateField):
             raise forms.ValidationError(self.error_messages["far"], code="far")
 
 
+AMOUNT_DECORATIONS = frozenset(",，¥￥元")
+
+
 class MoneyField(forms.DecimalField):
     """An amount as people write it: "5,000", "5 000", "￥5000" and "5000元" all mean 5000.
 
@@ -57,9 +60,6 @@ class MoneyField(forms.DecimalField):
         if isinstance(value, str):
             value = "".join(c for c in value if c not in AMOUNT_DECORATIONS and not c.isspace())
         return super().to_python(value)
-
-
-AMOUNT_DECORATIONS = frozenset(",，¥￥元")
 
 
 def money_field(label, help_text="", *, required=False, min_value="0.01"):
