@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import composer, version_watch
+from . import composer, sqlite_watch, version_watch
 from .translation import TranslatedField, TranslatedModel
 
 PATH_KEYS = ("communicate", "rights", "professional")
@@ -325,9 +325,10 @@ class ContentVersion(models.Model):
     """One row that changes on every content change: the key for every cache.
 
     Reading it keeps every app server in step without a shared cache (on PostgreSQL, a NOTIFY
-    tells them when to read it again). The key is a fresh random token at each change (not just
-    a counter), so a database restored from a backup, or a rolled-back transaction, can never
-    meet a cache entry made for different content.
+    tells them when to read it again; SQLite says itself whether anything was committed). The
+    key is a fresh random token at each change (not just a counter), so a database restored
+    from a backup, or a rolled-back transaction, can never meet a cache entry made for
+    different content.
     """
 
     number = models.PositiveBigIntegerField(default=0)
@@ -341,7 +342,8 @@ class ContentVersion(models.Model):
         """The token, needed on almost every request (and usually before any other query).
 
         On PostgreSQL the process is told of changes (version_watch.py) and reads the token
-        only after one. Elsewhere it is read on every request.
+        only after one; on SQLite it asks the database whether anything was committed
+        (sqlite_watch.py). Elsewhere, and inside a transaction, it is read on every call.
         """
         connection = connections[router.db_for_read(cls)]
         if version_watch.watches(connection):
@@ -349,6 +351,8 @@ class ContentVersion(models.Model):
             if token is not None:
                 return token
             return version_watch.read_and_listen(connection, lambda: cls._checked_read(connection))
+        if sqlite_watch.watches(connection):
+            return sqlite_watch.token(connection, lambda: cls._read_token(connection))
         return cls._checked_read(connection)
 
     @classmethod

@@ -259,9 +259,11 @@ def test_reading_the_content_version_checks_the_connection_and_recovers_a_droppe
 
 @pytest.mark.django_db(transaction=True)
 def test_a_content_change_made_by_another_process_is_seen_on_the_next_request():
-    """On PostgreSQL a process reads the token again only when a change is announced (NOTIFY,
-    guidance/version_watch.py), so a request costs no query; on SQLite it reads on every call."""
+    """A process reads the token again only when the content may have changed, so a request
+    usually costs no query: on PostgreSQL when a change is announced (NOTIFY,
+    guidance/version_watch.py), on SQLite when anything was committed (guidance/sqlite_watch.py)."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from guidance.models import ContentVersion
     from guidance.version_watch import CHANNEL
@@ -269,6 +271,9 @@ def test_a_content_change_made_by_another_process_is_seen_on_the_next_request():
     ContentVersion.bump()
     first = ContentVersion.current()
     table = ContentVersion._meta.db_table
+    with CaptureQueriesContext(connection) as unchanged:
+        assert ContentVersion.current() == first
+    assert len(unchanged) == 0
     if connection.vendor == "postgresql":
         import psycopg
 
@@ -284,6 +289,9 @@ def test_a_content_change_made_by_another_process_is_seen_on_the_next_request():
     else:
         import sqlite3
 
+        with connection.cursor() as cursor:  # a write on this very connection
+            cursor.execute(f"UPDATE {table} SET token = 'own' WHERE id = 1")
+        assert ContentVersion.current() == "own"
         other = sqlite3.connect(connection.settings_dict["NAME"])
         with other:
             other.execute(f"UPDATE {table} SET token = 'announced' WHERE id = 1")
