@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from django.db import DatabaseError
 
-_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Django connection -> Seen
+# Django connection -> (its sqlite3 connection, the stamp, the token read after that stamp)
+_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def watches(connection) -> bool:
