@@ -19,6 +19,27 @@ MASKED_PATHS = [(re.compile(r"/wizard/q/[^/]+/"), "/wizard/q/*/")]
 
 logger = logging.getLogger("portal.requests")
 
+# Browser features the portal never uses, turned off for every response.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "interest-cohort",
+        "browsing-topics",
+    )
+)
+
 
 def safe_path(path: str) -> str:
     for pattern, replacement in MASKED_PATHS:
@@ -42,7 +63,10 @@ class JsonFormatter(logging.Formatter):
 
 
 class RequestLogMiddleware:
-    """Give each request an id (kept from a proxy's X-Request-ID when sane) and log one line."""
+    """Give each request an id (kept from a proxy's X-Request-ID when sane) and log one line.
+
+    Being outermost, it also adds the Permissions-Policy header (Django has no setting for it).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,6 +79,7 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
+            response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
             logger.info(
                 "request",
                 extra={

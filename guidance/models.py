@@ -2,16 +2,17 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
-from django.db import DatabaseError, connections, models, router
+from django.db import models, router, transaction
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import composer, sqlite_watch, version_watch
+from . import composer
 from .translation import TranslatedField, TranslatedModel
 
 PATH_KEYS = ("communicate", "rights", "professional")
@@ -324,66 +325,37 @@ class Choice(TranslatedModel):
 class ContentVersion(models.Model):
     """One row that changes on every content change: the key for every cache.
 
-    Reading it keeps every app server in step without a shared cache (on PostgreSQL, a NOTIFY
-    tells them when to read it again; SQLite says itself whether anything was committed). The
-    key is a fresh random token at each change (not just a counter), so a database restored
+    The key is a fresh random token at each change (not just a counter), so a database restored
     from a backup, or a rolled-back transaction, can never meet a cache entry made for
     different content.
     """
 
+    # How long a process trusts the token it read. An editor's change reaches every app server
+    # within this time, and a busy server reads the token once a second instead of per request.
+    TRUSTED_FOR_SECONDS = 1.0
+
     number = models.PositiveBigIntegerField(default=0)
     token = models.CharField(max_length=32, default="initial")
+
+    _last_read: tuple[str, float] | None = None  # (token, time.monotonic() when read)
 
     def __str__(self) -> str:
         return f"content version {self.number}"
 
     @classmethod
     def current(cls) -> str:
-        """The token, needed on almost every request (and usually before any other query).
-
-        On PostgreSQL the process is told of changes (version_watch.py) and reads the token
-        only after one; on SQLite it asks the database whether anything was committed
-        (sqlite_watch.py). Elsewhere, and inside a transaction, it is read on every call.
-        """
-        connection = connections[router.db_for_read(cls)]
-        if version_watch.watches(connection):
-            token = version_watch.known_token(connection)
-            if token is not None:
-                return token
-            return version_watch.read_and_listen(connection, lambda: cls._checked_read(connection))
-        if sqlite_watch.watches(connection):
-            return sqlite_watch.token(connection, lambda: cls._read_token(connection))
-        return cls._checked_read(connection)
+        last = cls._last_read
+        now = time.monotonic()
+        if last is not None and now - last[1] < cls.TRUSTED_FOR_SECONDS:
+            return last[0]
+        token = cls.objects.filter(pk=1).values_list("token", flat=True).first() or "empty"
+        cls._last_read = (token, now)
+        return token
 
     @classmethod
-    def _checked_read(cls, connection) -> str:
-        """Read the token; as the request's first query, this is the connection's health check.
-
-        Plain SQL, because building this query with the ORM costs more than running it. The
-        health check would otherwise cost a `SELECT 1` round trip of its own: if the connection
-        has gone stale (the database restarted), it is closed and the read tried once more on a
-        fresh one.
-        """
-        if (
-            connection.health_check_enabled
-            and not connection.health_check_done
-            and connection.connection is not None
-            and not connection.in_atomic_block
-        ):
-            connection.health_check_done = True
-            try:
-                return cls._read_token(connection)
-            except DatabaseError:
-                connection.close()
-        return cls._read_token(connection)
-
-    @classmethod
-    def _read_token(cls, connection) -> str:
-        table = connection.ops.quote_name(cls._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT token FROM {table} WHERE id = %s", [1])
-            row = cursor.fetchone()
-        return row[0] if row and row[0] else "empty"
+    def forget(cls) -> None:
+        """Read the token afresh next time (after a change made by this process)."""
+        cls._last_read = None
 
     @classmethod
     def bump(cls) -> None:
@@ -391,7 +363,9 @@ class ContentVersion(models.Model):
         updated = cls.objects.filter(pk=1).update(number=models.F("number") + 1, token=token)
         if not updated:
             cls.objects.get_or_create(pk=1, defaults={"number": 1, "token": token})
-        version_watch.announce(connections[router.db_for_write(cls)])
+        cls.forget()
+        # Another request may read the old token before this transaction commits.
+        transaction.on_commit(cls.forget, using=router.db_for_write(cls))
 
 
 class MessageTemplate(ReviewedModel):

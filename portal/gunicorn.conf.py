@@ -8,9 +8,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# A fresh worker now and then bounds any slow leak. Each worker can answer several hundred
-# requests a second, so this is minutes, not seconds, of work (every restart loses the
-# worker's cached pages; the master hands it the search index and wizard, see pre_fork).
+# A fresh worker now and then bounds any slow leak (a restart loses the worker's
+# per-process values, which it builds again on its first requests).
 max_requests = 20000
 max_requests_jitter = 2000
 preload_app = True
@@ -19,10 +18,3 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # wizard steps masked. gunicorn's own access log would repeat it with the client's address.
 accesslog = None
 errorlog = "-"
-
-
-def pre_fork(server, worker):
-    """Each new worker starts with the content's search indexes and wizard already built."""
-    from guidance.versioned import warm
-
-    warm()

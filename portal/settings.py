@@ -72,25 +72,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "guidance.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Compresses HTML (static files come precompressed from WhiteNoise). Django masks CSRF
-    # tokens per response and pads gzip output, which is what BREACH needs defeated.
-    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Serves cached guidance pages before the rest of the stack (guidance/page_cache.py).
-    "guidance.page_cache.PageCacheMiddleware",
-    # Sessions, sign-in and messages serve editors only: they run for /admin/ and ?preview
-    # (guidance/middleware.py), so readers' requests never pay for them.
-    "guidance.middleware.EditorSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # After the language is known (to find the view) and before anything that could make a
+    # page one reader's own (guidance/page_cache.py).
+    "guidance.page_cache.PageCacheMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "guidance.middleware.EditorAuthenticationMiddleware",
-    "guidance.middleware.EditorMessageMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "guidance.middleware.PrivacyHeadersMiddleware",
-    "guidance.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

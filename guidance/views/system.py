@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language_from_request
 from django.views.decorators.cache import never_cache
@@ -53,9 +55,18 @@ def readyz(request):
     )
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "errors/404.html", status=404)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A calm 503 page while the database is down (the page recovers by itself), else the 500.
+
+    Django calls this while it handles the exception, so `sys.exception()` is that exception.
+    """
+    if isinstance(sys.exception(), DatabaseError):
+        response = render(request, "errors/503.html", status=503)
+        response["Retry-After"] = "30"
+        response["Cache-Control"] = "no-store"
+        return response
     return render(request, "errors/500.html", status=500)
