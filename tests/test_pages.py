@@ -12,7 +12,6 @@ from urllib.parse import urldefrag, urlparse
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from guidance.models import Section, Topic
 
