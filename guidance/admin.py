@@ -32,7 +32,7 @@ from .models import (
 )
 from .problems import describe
 from .rendering import render_markdown
-from .wizard import tree_data
+from .wizard import load_tree, tree_data
 
 admin.site.site_header = _("催收自助指引 · 内容管理")
 admin.site.site_title = _("催收自助指引")
@@ -225,10 +225,22 @@ class TopicAdmin(ContentAdmin):
     ]
 
 
+class PathStepForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        step = PathStep(
+            show_when=cleaned.get("show_when", ""), hide_when=cleaned.get("hide_when", "")
+        )
+        for name, message in step.rule_errors(load_tree().tree).items():
+            self.add_error(name, message)
+        return cleaned
+
+
 class PathStepInline(admin.StackedInline):
     model = PathStep
+    form = PathStepForm
     extra = 0
-    fields = ["order", *translated("title", "body")]
+    fields = ["order", *translated("title", "body"), "show_when", "hide_when"]
 
 
 @admin.register(PathPage)

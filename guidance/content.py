@@ -345,11 +345,24 @@ class _Sources(_Children):
 
 
 class _Steps(_Children):
-    names = ("order", *(f"{n}_{lang}" for n in TEXTS["step"] for lang in LANGUAGES))
+    names = (
+        "order",
+        "show_when",
+        "hide_when",
+        *(f"{n}_{lang}" for n in TEXTS["step"] for lang in LANGUAGES),
+    )
 
     def __init__(self, steps, related):
         super().__init__(
-            [{"order": i, **translated_values(s, TEXTS["step"])} for i, s in enumerate(steps)]
+            [
+                {
+                    "order": i,
+                    "show_when": " ".join(s.get("show_when", [])),
+                    "hide_when": " ".join(s.get("hide_when", [])),
+                    **translated_values(s, TEXTS["step"]),
+                }
+                for i, s in enumerate(steps)
+            ]
             + [{"related": sorted(related)}]
         )
 
@@ -653,7 +666,7 @@ KEYS: dict[str, dict[str, object]] = {
     "topic": {"slug": str, "published": bool, **REVIEW, "draft": dict, "sources": [dict]},
     "source": {"url": str},
     "path": {"key": str, **REVIEW, "related_topics": [str], "draft": dict, "steps": [dict]},
-    "step": {},
+    "step": {"show_when": [str], "hide_when": [str]},
     "notices": {"notices": [dict]},
     "notice": {"key": str, "draft": dict},
     "wizard": {"start": str, "questions": [dict]},
@@ -920,6 +933,11 @@ def _field_problems(files: dict[str, list[ContentFile]]) -> list[str]:
         steps = _Steps(file.data.get("steps", []), []).steps
         labels = [f"step {n}" for n in range(1, len(steps) + 1)]
         problems += _children_problems(PathStep, steps, labels, file.name, "path")
+        tree = engine.build_tree(files["wizard"][0].data) if files["wizard"] else None
+        for values, label in zip(steps, labels, strict=True) if tree else ():
+            step = PathStep(show_when=values["show_when"], hide_when=values["hide_when"])
+            for name, message in step.rule_errors(tree).items():
+                problems.append(f"{file.name}, {label}: {name}: {message}")
     for file in files["notices"]:
         for notice in file.data.get("notices", []):
             where = f"{file.name}, notice '{notice['key']}'"

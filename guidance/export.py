@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
 
+from . import tree as engine
 from .content import TEXTS, draft_names
 from .models import MessageTemplate, Notice, PathPage, Question, Section, Topic
 
@@ -276,8 +277,17 @@ def path_data(path, guide_position: dict[str, int]) -> dict:
         "related_topics": InlineArray(related),
         **translations(path, TEXTS["path"]),
         **draft_data(path),
-        **_unless_empty("steps", [translations(s, TEXTS["step"]) for s in path.steps.all()]),
+        **_unless_empty("steps", [step_data(s) for s in path.steps.all()]),
     }
+
+
+def step_data(step) -> dict:
+    rules = {
+        name: InlineArray(list(engine.parse_rule(getattr(step, name))))
+        for name in ("show_when", "hide_when")
+        if getattr(step, name)
+    }
+    return {**rules, **translations(step, TEXTS["step"])}
 
 
 def notice_data(notice) -> dict:

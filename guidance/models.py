@@ -13,6 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import composer
+from . import tree as engine
 from .translation import TranslatedField, TranslatedModel
 
 PATH_KEYS = ("communicate", "rights", "professional")
@@ -206,6 +207,21 @@ class PathStep(TranslatedModel):
     order = models.PositiveIntegerField(_("顺序"), default=0)
     title = TranslatedField(models.CharField, _("步骤"), max_length=200)
     body = TranslatedField(models.TextField, _("说明（Markdown）"), max_length=5000)
+    show_when = models.CharField(
+        _("适用于"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "留空表示适用于所有人。填写标记（如 court）或“题目=选项”（如 court-type=judgment），"
+            "用空格分开：读者的回答符合其中任何一项时，问答结果才显示这一步。"
+        ),
+    )
+    hide_when = models.CharField(
+        _("不适用于"),
+        max_length=500,
+        blank=True,
+        help_text=_("写法同上：读者的回答符合其中任何一项时，问答结果不显示这一步。"),
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -214,6 +230,26 @@ class PathStep(TranslatedModel):
 
     def __str__(self) -> str:
         return self.title_zh_hans
+
+    @property
+    def show_tokens(self) -> tuple[str, ...]:
+        return engine.parse_rule(self.show_when)
+
+    @property
+    def hide_tokens(self) -> tuple[str, ...]:
+        return engine.parse_rule(self.hide_when)
+
+    def rule_errors(self, tree: engine.Tree) -> dict[str, str]:
+        """What is wrong with this step's rules for `tree`, by field (empty when they are sound)."""
+        errors = {}
+        for name, tokens in (("show_when", self.show_tokens), ("hide_when", self.hide_tokens)):
+            problems = engine.rule_problems(tree, tokens)
+            if problems:
+                items = "、".join(p.split(": ", 1)[1] for p in problems)
+                errors[name] = _("这些写法对不上问答里的题目、选项或标记：%(items)s") % {
+                    "items": items
+                }
+        return errors
 
 
 class Notice(DraftModel):

@@ -22,6 +22,11 @@ PATHS = ("communicate", "rights", "professional")
 MAX_ROUTE_LENGTH = 12
 # Urgent notices are shown in this order, before any other flag, whatever order they were raised in.
 NOTICE_PRIORITY = ("danger", "crisis", "scam", "court")
+# A reader who raised one of these is sent to emergency help before the next question.
+EMERGENCY_FLAGS = ("danger", "crisis")
+# The path that comes first whatever the weights say, for the most urgent flag raised: someone in
+# danger needs the police and their rights, someone in crisis or in court needs help from a person.
+FIRST_PATH_FOR_FLAG = {"danger": "rights", "crisis": "professional", "court": "professional"}
 END = ""
 
 Answer = tuple[str, tuple[str, ...]]  # (question key, chosen choice keys)
@@ -71,6 +76,11 @@ class Question:
             targets.discard(END)
             targets.add(self.next)
         return targets
+
+    def emergency_flags(self, chosen: Sequence[str]) -> tuple[str, ...]:
+        """The emergency flags this answer raises, most urgent first."""
+        raised = {flag for key in chosen if (c := self.choice(key)) for flag in c.flags}
+        return tuple(flag for flag in EMERGENCY_FLAGS if flag in raised)
 
     def check_answer(self, chosen: Sequence[str]) -> str | None:
         """Return why `chosen` is not a valid answer to this question, or None if it is."""
@@ -223,9 +233,22 @@ class Recommendation:
         return tuple(p for i, p in enumerate(self.ranked) if i == 0 or p.score > 0)
 
 
-def rank(scores: Sequence[int]) -> tuple[str, ...]:
-    """Paths by score, highest first; ties keep the order of PATHS."""
-    return tuple(sorted(PATHS, key=lambda p: (-scores[PATHS.index(p)], PATHS.index(p))))
+def rank(scores: Sequence[int], flags: Iterable[str] = ()) -> tuple[str, ...]:
+    """Paths by score, highest first; ties keep the order of PATHS. The most urgent flag raised
+    (in NOTICE_PRIORITY order) puts its path first whatever the scores."""
+    by_score = sorted(PATHS, key=lambda p: (-scores[PATHS.index(p)], PATHS.index(p)))
+    raised = set(flags)
+    first = next(
+        (
+            FIRST_PATH_FOR_FLAG[f]
+            for f in NOTICE_PRIORITY
+            if f in raised and f in FIRST_PATH_FOR_FLAG
+        ),
+        None,
+    )
+    if first is None:
+        return tuple(by_score)
+    return (first, *(p for p in by_score if p != first))
 
 
 def recommend(tree: Tree, answers: Mapping[str, Sequence[str]]) -> Recommendation:
@@ -253,9 +276,94 @@ def recommend(tree: Tree, answers: Mapping[str, Sequence[str]]) -> Recommendatio
             scores[PATHS.index(path)],
             tuple(sorted(reasons[path], key=lambda r: -r.weight)),
         )
-        for path in rank(scores)
+        for path in rank(scores, flags)
     )
     return Recommendation(ranked, notices)
+
+
+def emergency_flags_raised(tree: Tree, route: Walk) -> tuple[str, ...]:
+    """The emergency flags the answers on the route raise, most urgent first."""
+    raised = {
+        f for key, chosen in route.answered for f in tree.question(key).emergency_flags(chosen)
+    }
+    return tuple(flag for flag in EMERGENCY_FLAGS if flag in raised)
+
+
+# --- Which steps of a path apply to a reader -----------------------------------------------------
+#
+# A step may name the answers or flags that make it apply ("show when") and those that rule it out
+# ("hide when"): each is a list of tokens, either a flag ("court") or "question=choice"
+# ("court-type=judgment"). A step with no "show when" applies to everyone it does not rule out.
+
+
+def parse_rule(text: str) -> tuple[str, ...]:
+    return tuple(token for token in text.replace(",", " ").split() if token)
+
+
+def route_facts(tree: Tree, route: Walk) -> frozenset[str]:
+    """What a rule can test: each answer on the route as "question=choice", and each flag raised."""
+    facts: set[str] = set()
+    for key, chosen in route.answered:
+        question = tree.question(key)
+        for choice_key in chosen:
+            facts.add(f"{key}={choice_key}")
+            facts.update(question.choice(choice_key).flags)
+    return frozenset(facts)
+
+
+def step_applies(show_when: Sequence[str], hide_when: Sequence[str], facts: frozenset[str]) -> bool:
+    if any(token in facts for token in hide_when):
+        return False
+    return not show_when or any(token in facts for token in show_when)
+
+
+def rule_problems(tree: Tree, tokens: Sequence[str]) -> list[str]:
+    """The tokens of a rule that name no question, choice or flag of the tree."""
+    flags = {flag for q in tree.questions for c in q.choices for flag in c.flags}
+    problems = []
+    for token in tokens:
+        if "=" in token:
+            question_key, _, choice_key = token.partition("=")
+            question = tree.question(question_key)
+            if question is None:
+                problems.append(f"unknown-question: {token}")
+            elif question.choice(choice_key) is None:
+                problems.append(f"unknown-choice: {token}")
+        elif token not in flags:
+            problems.append(f"unknown-flag: {token}")
+    return problems
+
+
+def routes_by_outcome(tree: Tree, relevant: Iterable[str] = ()) -> Iterator[tuple[Answer, ...]]:
+    """One route for each distinct outcome: the same next question, scores, flags and `relevant`
+    facts ("question=choice" tokens that rules test) lead to the same result, so only the first
+    route reaching each such state is followed. Far fewer than every route, and covering every
+    result a reader can see."""
+    relevant = frozenset(relevant)
+    seen: set = set()
+
+    def extend(key, taken, scores, facts):
+        state = (key, scores, facts)
+        if state in seen:
+            return
+        seen.add(state)
+        if key == END:
+            yield taken
+            return
+        question = tree.question(key)
+        for answer in candidate_answers(question):
+            choices = [question.choice(k) for k in answer]
+            new_scores = tuple(s + sum(c.weights[i] for c in choices) for i, s in enumerate(scores))
+            new_facts = (
+                facts
+                | {f for c in choices for f in c.flags}
+                | {f"{key}={k}" for k in answer if f"{key}={k}" in relevant}
+            )
+            yield from extend(
+                question.next_after(answer), (*taken, (key, answer)), new_scores, new_facts
+            )
+
+    yield from extend(tree.start, (), (0, 0, 0), frozenset())
 
 
 # --- Validating ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("wizard/", wizard.intro, name="wizard"),
     path("wizard/start/", wizard.start, name="wizard-start"),
     path("wizard/q/<slug:key>/", wizard.question, name="wizard-question"),
+    path("wizard/help-now/", wizard.help_now, name="wizard-help-now"),
     path("wizard/result/", wizard.result, name="wizard-result"),
     path("wizard/restart/", wizard.restart, name="wizard-restart"),
 ]

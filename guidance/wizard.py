@@ -12,7 +12,7 @@ from django.core import signing
 from django.db.models import Prefetch
 
 from . import tree as engine
-from .models import ContentVersion, Notice, PathPage, Question, Topic
+from .models import Choice, ContentVersion, Notice, PathPage, PathStep, Question, Topic
 from .versioned import per_content_version
 
 STATE_SALT = "guidance.wizard.state"
@@ -22,6 +22,7 @@ STATE_SALT = "guidance.wizard.state"
 class LoadedTree:
     tree: engine.Tree
     questions: dict[str, Question]  # with their choices prefetched, for the texts
+    choices: dict[tuple[str, str], Choice]  # (question key, choice key) -> the choice's texts
     left: dict[str, int]  # the most questions still to come from each question
     version: str  # the content version it was built from
 
@@ -60,6 +61,7 @@ def _build_tree(version: str) -> LoadedTree:
     return LoadedTree(
         tree=tree,
         questions={q.key: q for q in questions},
+        choices={(q.key, c.key): c for q in questions for c in q.choices.all()},
         left=engine.questions_left(tree),
         version=version,
     )
@@ -130,3 +132,65 @@ def load_state(tree: engine.Tree, raw: str | None) -> dict[str, tuple[str, ...]]
             raise StateProblem("shape")
         state[item[0]] = tuple(item[1])
     return state
+
+
+# --- The result: what to do first, and why ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    step: PathStep
+    because: tuple[
+        Choice, ...
+    ]  # the reader's answers that made this step apply, if it is conditional
+
+
+def planned_steps(loaded: LoadedTree, page: PathPage, facts: frozenset[str]) -> list[PlannedStep]:
+    """The steps of a path page that apply to a reader with these facts, in the page's order."""
+    planned = []
+    for step in page.steps.all():
+        if not engine.step_applies(step.show_tokens, step.hide_tokens, facts):
+            continue
+        because = []
+        for token in step.show_tokens:
+            if token not in facts:
+                continue
+            if "=" in token:  # an answer
+                because.append(loaded.choices[tuple(token.split("=", 1))])
+            else:  # a flag: the answers that raised it
+                because.extend(
+                    loaded.choices[key, choice]
+                    for key, choice in (f.split("=", 1) for f in sorted(facts) if "=" in f)
+                    if token in loaded.tree.question(key).choice(choice).flags
+                )
+        planned.append(PlannedStep(step, tuple(dict.fromkeys(because))))
+    return planned
+
+
+def result_plan(loaded: LoadedTree, texts: ResultTexts, answers: dict, route: engine.Walk) -> dict:
+    """Everything the result page shows, from the reader's finished answers."""
+    recommendation = engine.recommend(loaded.tree, answers)
+    facts = engine.route_facts(loaded.tree, route)
+    summary = [
+        {"question": loaded.questions[key], "choices": [loaded.choices[key, c] for c in chosen]}
+        for key, chosen in route.answered
+    ]
+    paths = []
+    for score in recommendation.recommended:
+        page = texts.paths.get(score.path)
+        reasons = []
+        for reason in score.reasons:
+            choice = loaded.choices[reason.question, reason.choice]
+            if choice.reason:
+                reasons.append({"text": choice.reason, "question": reason.question})
+        paths.append(
+            {
+                "key": score.path,
+                "page": page,
+                "reasons": reasons,
+                "steps": planned_steps(loaded, page, facts) if page else [],
+                "topics": list(page.related_topics.all())[:4] if page else [],
+            }
+        )
+    notices = [texts.notices[k] for k in recommendation.notices if k in texts.notices]
+    return {"paths": paths, "notices": notices, "summary": summary}

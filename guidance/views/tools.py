@@ -18,8 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .. import composer
 from ..forms import BudgetForm, ComposerForm
-from ..models import ContentVersion, MessageTemplate, Notice
-from ..rendered import render_kept
+from ..models import MessageTemplate, Notice
 from ..search import MAX_QUERY_LENGTH, MAX_RESULTS, normalise_query, search
 
 
@@ -79,13 +78,10 @@ def message_detail(request, slug):
 
 
 def _blank_composer(request, slug):
-    """The composer before anything is typed: the same page for every reader."""
-
-    def context():
-        template = get_object_or_404(MessageTemplate.objects.published(), slug=slug)
-        return {"template": template, "form": ComposerForm(fields=template.field_list)}
-
-    return render_kept(request, "tools/message.html", ContentVersion.current(), slug, context)
+    """The composer before anything is typed."""
+    template = get_object_or_404(MessageTemplate.objects.published(), slug=slug)
+    context = {"template": template, "form": ComposerForm(fields=template.field_list)}
+    return render(request, "tools/message.html", context)
 
 
 def _ics_escape(text: str) -> str:

@@ -43,12 +43,12 @@
   }
   document.addEventListener("DOMContentLoaded", function () { reveal(document); });
 
-  // After htmx swaps a wizard step: focus the error summary if there is one, else the heading.
+  // After htmx swaps a wizard step: focus the error summary, else the first urgent notice, else the heading.
   document.addEventListener("htmx:afterSettle", function (event) {
     var step = document.getElementById("wizard-step");
     if (!step) return;
     reveal(step);
-    var target = step.querySelector(".error-summary") || step.querySelector("h1");
+    var target = step.querySelector(".error-summary") || step.querySelector(".notice-urgent") || step.querySelector("h1");
     if (target) {
       if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
       target.focus();

@@ -25,10 +25,19 @@ def a_route():
     """
     tree = load_tree().tree
     answers = {}
-    for key, chosen in next(iter(engine.routes(tree))):
+    calm = (
+        route
+        for route in engine.routes(tree)
+        if not any(tree.question(key).emergency_flags(chosen) for key, chosen in route)
+    )
+    for key, chosen in next(calm):
         question = tree.question(key)
         if question.multi:
-            plain = [c.key for c in question.choices if not c.exclusive]
+            plain = [
+                c.key
+                for c in question.choices
+                if not c.exclusive and not question.emergency_flags([c.key])
+            ]
             if len(plain) >= 2 and question.next_after(plain[:2]) == question.next_after(chosen):
                 chosen = tuple(plain[:2])
         answers[key] = chosen
@@ -91,17 +100,29 @@ def assert_result(page, base, tree, answers):
     return heading
 
 
+def expect_result_focus(page):
+    """On the result, focus goes to the first urgent notice when there is one, else the heading."""
+    notices = page.locator("#wizard-step .notice-urgent")
+    if notices.count():
+        expect(notices.first).to_be_focused()
+    else:
+        expect(page.locator("#wizard-step h1")).to_be_focused()
+
+
 def assert_error_shown_and_tied_to_the_field(page, key):
+    message = (
+        "请至少选择一项。" if Question.objects.get(key=key).kind == "multi" else "请选择一个答案。"
+    )
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("请选择一个答案。")
+    expect(summary).to_contain_text(message)
     fieldset = page.locator("#wizard-step fieldset")
     expect(fieldset).to_have_attribute("aria-invalid", "true")
     described_by = fieldset.get_attribute("aria-describedby") or ""
     assert described_by, "the error is not tied to the question (no aria-describedby)"
     for id_ in described_by.split():
         expect(page.locator(f"#{id_}")).to_have_count(1)
-    expect(page.locator(f"#{described_by.split()[0]}")).to_have_text("请选择一个答案。")
+    expect(page.locator(f"#{described_by.split()[0]}")).to_have_text(message)
     # The summary's link points at the first choice of this question.
     href = summary.get_by_role("link").get_attribute("href")
     expect(page.locator(href)).to_have_attribute("name", "choice")
@@ -156,8 +177,8 @@ def test_the_wizard_with_javascript_swaps_steps_pushes_urls_and_moves_focus(
         page.get_by_role("button", name=CONTINUE).click()
 
     assert back_checked
-    heading = assert_result(page, base, tree, route)
-    expect(heading).to_be_focused()
+    assert_result(page, base, tree, route)
+    expect_result_focus(page)
     assert_no_full_reload(page)
     screenshot_both_widths(page, "wizard-result-zh-hans")
 
@@ -180,8 +201,8 @@ def test_the_wizard_with_javascript_swaps_steps_pushes_urls_and_moves_focus(
     page.get_by_role("button", name=CONTINUE).click()
     answers[key] = (new,)
     changed = [(k, answers[k]) for k, _ in route]
-    heading = assert_result(page, base, tree, changed)
-    expect(heading).to_be_focused()
+    assert_result(page, base, tree, changed)
+    expect_result_focus(page)
     expect(page.locator(f"#answer-{key} dd")).not_to_contain_text(label_of(key, old))
     assert_no_full_reload(page)
 
@@ -206,19 +227,52 @@ def test_the_wizard_without_javascript_works_with_plain_forms(
     screenshot_both_widths(page, "wizard-no-javascript-result-zh-hans")
 
     # Changing an answer works through the plain link and form too.
-    key, chosen = route[0]
-    question = tree.question(key)
-    new = next(
-        c.key
-        for c in question.choices
-        if c.key != chosen[0] and c.next == question.choice(chosen[0]).next
+    position, key, chosen, new = next(
+        (i, k, chosen, c.key)
+        for i, (k, chosen) in enumerate(route)
+        if not tree.question(k).multi
+        for c in tree.question(k).choices
+        if c.key != chosen[0] and c.next == tree.question(k).choice(chosen[0]).next
     )
     page.locator(f"#answer-{key}").get_by_role("link", name=change_link_name(key)).click()
     assert_question(page, base, key)
     expect(page.locator(f"#choice-{chosen[0]}")).to_be_checked()
     page.locator(f"#choice-{new}").check()
     page.get_by_role("button", name=CONTINUE).click()
-    assert_result(page, base, tree, [(key, (new,)), *route[1:]])
+    assert_result(page, base, tree, [*route[:position], (key, (new,)), *route[position + 1 :]])
+
+
+# --- triage: emergency help first ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_triage_takes_a_reader_in_danger_to_emergency_help_and_back_to_the_questions(
+    new_page, live_server, screenshot_both_widths, javascript
+):
+    base = live_server.url
+    tree = load_tree().tree
+    first = tree.question(tree.start)
+    page = new_page("phone", javascript=javascript)
+    page.goto(f"/{LANG}/wizard/")
+    # The emergency numbers are there before the reader answers anything.
+    expect(page.locator(".emergency-box a[href='tel:110']").first).to_be_visible()
+    expect(page.locator(".emergency-box a[href='tel:12356']").first).to_be_visible()
+    page.get_by_role("button", name="开始").click()
+    assert_question(page, base, first.key)
+    danger = next(c.key for c in first.choices if "danger" in c.flags)
+    crisis = next(c.key for c in first.choices if "crisis" in c.flags)
+    choose(page, [danger, crisis])
+    page.get_by_role("button", name=CONTINUE).click()
+    expect(page).to_have_url(f"{base}/{LANG}/wizard/help-now/")
+    notices = page.locator("#wizard-step [data-notice]")
+    expect(notices.first).to_have_attribute("data-notice", "danger")
+    expect(notices.nth(1)).to_have_attribute("data-notice", "crisis")
+    expect(notices.first.locator("a[href='tel:110']").first).to_be_visible()
+    if javascript:
+        expect(notices.first).to_be_focused()
+    screenshot_both_widths(page, f"wizard-help-now-{'js' if javascript else 'no-js'}-zh-hans")
+    page.get_by_role("link", name="我现在安全，继续回答").click()
+    assert_question(page, base, first.next)
 
 
 # --- keyboard only ------------------------------------------------------------------------------
@@ -301,8 +355,8 @@ def test_the_wizard_by_keyboard_alone_with_a_visible_focus_at_every_stop(
         tab_to(page, page.get_by_role("button", name=CONTINUE), limit=len(keys) + 3)
         page.keyboard.press("Enter")
 
-    heading = assert_result(page, base, tree, route)
-    expect(heading).to_be_focused()
+    assert_result(page, base, tree, route)
+    expect_result_focus(page)
     # The result's own controls are reachable and visibly focused too.
     first_change = page.locator(f"#answer-{route[0][0]}").get_by_role("link")
     tab_to(page, first_change, limit=80)
