@@ -186,7 +186,7 @@ class StaffAdminSite(admin.AdminSite):
             return HttpResponseRedirect(redirect_url)
         context = {
             **self.each_context(request),
-            "title": _("Log in"),
+            "title": _("登录"),
             "subtitle": None,
             "app_path": request.get_full_path(),
             "username": request.user.get_username(),

@@ -645,3 +645,10 @@ def test_reset_two_factor_removes_a_lost_phone_and_its_sessions(client, staff):
 def test_a_stale_or_missing_first_step_goes_back_to_the_password(client, staff):
     assert client.get(SECOND_STEP)["Location"] == "/admin/login/"
     assert client.post(SECOND_STEP, {"code": "123456"})["Location"] == "/admin/login/"
+
+
+def test_the_second_step_speaks_english_when_asked(staff):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    password_step(client)
+    html = client.get(SECOND_STEP).content.decode()
+    assert "Set up two-step sign-in" in html and "Finish and sign in" in html
