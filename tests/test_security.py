@@ -106,6 +106,7 @@ def documented_production_env(**changes) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "help.example.org",
         "CSRF_TRUSTED_ORIGINS": "https://help.example.org",
+        "PROXY_COUNT": "1",
         **changes,
     }
 
