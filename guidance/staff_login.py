@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
+import unicodedata
 
 import django_otp
 import segno
@@ -63,8 +64,10 @@ class CodeForm(forms.Form):
 
 
 def normalised(code: str) -> str:
-    """Codes as typed, without the spaces and dashes people add, in lower case."""
-    return "".join(ch for ch in code.lower() if ch.isalnum())
+    """Codes as typed, in lower case, without the spaces and dashes people add; full-width
+    digits (a Chinese input method's) become plain ones, anything else non-ASCII is dropped."""
+    code = unicodedata.normalize("NFKC", code).lower()
+    return "".join(ch for ch in code if ch.isascii() and ch.isalnum())
 
 
 def grouped(text: str, size: int = 4) -> str:

@@ -653,3 +653,20 @@ def test_the_second_step_speaks_english_when_asked(staff):
     password_step(client)
     html = client.get(SECOND_STEP).content.decode()
     assert "Set up two-step sign-in" in html and "Finish and sign in" in html
+
+
+@pytest.mark.parametrize("typed", ["１２３４５６", "²²²²²²", "x" * 41, "١٢٣٤٥٦", "' OR 1=1 --"])
+def test_odd_codes_are_refused_calmly(client, staff, typed):
+    password_step(client)
+    r = client.post(SECOND_STEP, {"code": typed})
+    assert r.status_code == 200 and not signed_in(client)
+
+
+def test_a_code_typed_with_full_width_digits_is_accepted(client, staff):
+    from tests.admin_forms import key_shown_on, totp_code
+
+    password_step(client)
+    key = key_shown_on(client.get(SECOND_STEP).content.decode())
+    full_width = "".join(chr(ord(d) + 0xFEE0) for d in totp_code(key))
+    client.post(SECOND_STEP, {"code": full_width})
+    assert signed_in(client)
