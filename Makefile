@@ -26,8 +26,10 @@ var/secret_key:
 	@$(PY) -c "import secrets; print(secrets.token_urlsafe(64))" > $@
 	@chmod 600 $@
 
-# The local production-like environment: DEBUG off, the generated secret, SQLite under var/.
-LOCAL_ENV = SECRET_KEY="$$(cat var/secret_key)" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}"
+# The local production-like environment: DEBUG off, the generated secret, SQLite under var/,
+# plain HTTP on 127.0.0.1 (HTTPS=0: no HSTS, no secure-only cookies, no redirect to https).
+LOCAL_ENV = SECRET_KEY="$$(cat var/secret_key)" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	HTTPS="$${HTTPS:-0}"
 
 setup: $(VENV)/.synced var/secret_key
 	@$(LOCAL_ENV) $(PY) manage.py migrate --noinput --verbosity 0

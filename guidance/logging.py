@@ -15,7 +15,9 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-MASKED_PATHS = [(re.compile(r"/wizard/q/[^/]+/"), "/wizard/q/*/")]
+MASKED_PATHS = [(re.compile(r"/wizard/q/[^/?#\s]+/"), "/wizard/q/*/")]
+# In free text (a Referer in a CSRF message, say) a query string may hold search terms.
+QUERY_STRING = re.compile(r"\?[^\s\"'<>]+")
 
 logger = logging.getLogger("portal.requests")
 
@@ -97,11 +99,25 @@ class RequestLogMiddleware:
 
 
 class MaskPathsFilter(logging.Filter):
-    """Mask paths in other loggers' lines too (Django logs "Service Unavailable: <path>")."""
+    """Mask wizard questions and query strings in every line, whichever logger wrote it.
+
+    Attached to the handler, so it sees the records of all loggers (Django's "Forbidden (CSRF
+    token missing.): <path>", "Service Unavailable: <path>", ...), not only one logger's own.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = masked_text(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                safe_path(a) if isinstance(a, str) and a.startswith("/") else a for a in record.args
-            )
+            record.args = tuple(masked_text(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {
+                k: masked_text(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
         return True
+
+
+def masked_text(text: str) -> str:
+    for pattern, replacement in MASKED_PATHS:
+        text = pattern.sub(replacement, text)
+    return QUERY_STRING.sub("?*", text)

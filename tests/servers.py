@@ -41,6 +41,7 @@ def production_env(database_url: str, **overrides: str) -> dict:
         {
             "SECRET_KEY": SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1",
+            "HTTPS": "0",  # plain HTTP on loopback, as `make run`
             "DATABASE_URL": database_url,
             "LOG_REQUESTS": "0",
             **overrides,

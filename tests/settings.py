@@ -1,8 +1,14 @@
-"""Test settings: the production settings, with a development key and fast password hashing."""
+"""Test settings: the production settings, with the tests' own key and hosts, plain HTTP (the
+test client and the browser tests' live server speak it) and fast password hashing.
+
+Nothing here is reachable from portal/settings.py: production has no switch that relaxes it.
+"""
 
 import os
 
-os.environ.setdefault("PORTAL_TESTING", "1")
+os.environ.setdefault("SECRET_KEY", "tests-only-key-" + "a1b2c3d4e5f6g7h8i9j0" * 3)
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+os.environ["HTTPS"] = "0"
 
 from portal.settings import *  # noqa: E402, F403
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from guidance.models import Question, Topic
-from tests.admin_forms import translated_data
+from tests.admin_forms import sign_in, translated_data
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def editor(client):
     user = User.objects.create_superuser("editor", "editor@example.org", "a-long-passphrase-1")
-    client.force_login(user)
+    sign_in(client, user, "a-long-passphrase-1")
     return user
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from reversion.models import Version
 
 from guidance.models import Choice, Question, Topic
-from tests.admin_forms import translated_data
+from tests.admin_forms import sign_in, translated_data
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def topic_form(topic, **changes):
 def editor(client):
     user = User.objects.create_user("editor", password="a-long-pass-phrase", is_staff=True)
     user.groups.add(Group.objects.get(name="Editors"))
-    client.force_login(user)
+    sign_in(client, user, "a-long-pass-phrase")
     return user
 
 

@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tests.admin_forms import key_shown_on, totp_code
 from tests.servers import (
     ROOT,
     free_port,
@@ -214,6 +215,12 @@ def test_two_servers_share_the_wizard_and_see_an_edit_at_once(prepared_database)
             },
         )
         assert status == 302
+        # … and the second step: setting up the authenticator (the test plays the app).
+        _, _, setup = editor.request(f"{one}/admin/login/second-step/")
+        code = totp_code(key_shown_on(setup))
+        fields = {**dict(form_fields(setup, "second-step-form")), "code": code}
+        status, _, _ = editor.request(f"{one}/admin/login/second-step/", fields)
+        assert status == 200  # the recovery codes; signed in
         assert two  # … and a reader on the second server sees it on the next request.
         before = Browser().request(f"{two}/en/guide/consequences/")[2]
         assert "Court, in new words" not in before

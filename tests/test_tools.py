@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from guidance import composer
 from guidance.models import MessageTemplate
-from tests.admin_forms import translated_data
+from tests.admin_forms import sign_in, translated_data
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +178,11 @@ def test_sms_segments(text, expected):
 def test_the_admin_refuses_an_unknown_placeholder(client):
     from django.contrib.auth.models import User
 
-    client.force_login(User.objects.create_superuser("ed", "ed@example.org", "pass-phrase-123"))
+    sign_in(
+        client,
+        User.objects.create_superuser("ed", "ed@example.org", "pass-phrase-123"),
+        "pass-phrase-123",
+    )
     template = MessageTemplate.objects.get(slug="contact-in-writing")
     data = {
         "slug": template.slug,

@@ -1,4 +1,5 @@
-"""An editor's day in the admin, in a real browser: sign in, change a topic, see it published,
+"""An editor's day in the admin, in a real browser: set up two-step sign-in and sign in with a
+code and with a recovery code, change a topic, see it published,
 restore the old version from its history, compare two versions, and keep a draft that only the
 staff preview shows. Every admin page is watched for console errors and CSP violations."""
 
@@ -8,9 +9,11 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from guidance.models import Topic
+from tests.admin_forms import key_shown_on, next_code, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,15 +31,40 @@ def public_title(page, path: str = SECTION_EN, slug: str = "legal-action"):
     return page.locator(f"#{slug}-title")
 
 
-def sign_in(page, live_server):
+def sign_in(page, live_server, screenshot_both_widths=None) -> list[str]:
+    """The first sign-in: the password, then setting up the authenticator app (the test is the
+    app: it makes the code from the key the page shows). Returns the recovery codes shown."""
     User.objects.create_superuser(USERNAME, "editor@example.org", PASSWORD)
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/admin/login/\?next=/admin/$"))
+    enter_password(page)
+    expect(page.locator("h2")).to_have_text(re.compile("设置两步验证|two-step", re.I))
+    if screenshot_both_widths:
+        screenshot_both_widths(page, "admin-second-step-setup")
+    key = key_shown_on(page.content())
+    page.locator("#id_code").fill(totp_code(key))
+    page.locator("#second-step-form [type=submit]").click()
+    expect(page.locator(".recovery-codes code")).to_have_count(10)
+    if screenshot_both_widths:
+        screenshot_both_widths(page, "admin-recovery-codes")
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    page.locator("#recovery-codes-saved").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+    expect(page.locator("#user-tools")).to_contain_text(USERNAME)
+    return codes
+
+
+def enter_password(page):
     page.locator("#id_username").fill(USERNAME)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("#login-form [type=submit]").click()
-    expect(page).to_have_url(f"{live_server.url}/admin/")
-    expect(page.locator("#user-tools")).to_contain_text(USERNAME)
+    expect(page).to_have_url(re.compile(r"/admin/login/second-step/$"))
+
+
+def sign_out(page):
+    page.locator("#logout-form [type=submit]").click()
+    page.goto("/admin/")
+    expect(page).to_have_url(re.compile(r"/admin/login/\?next=/admin/$"))
 
 
 def open_topic(page, topic):
@@ -210,3 +238,37 @@ def test_restoring_one_topic_leaves_other_content_alone(page, live_server):
     expect(public_title(page, slug="credit-record")).to_have_text(other_edit)
     credit.refresh_from_db()
     assert credit.title_en == other_edit, "restoring one topic undid the edit of another"
+
+
+@pytest.mark.parametrize("viewport", ["desktop"])
+def test_an_editor_sets_up_two_step_sign_in_and_signs_in_with_a_code_or_a_recovery_code(
+    page, live_server, screenshot_both_widths
+):
+    codes = sign_in(page, live_server, screenshot_both_widths)
+    device = TOTPDevice.objects.get(user__username=USERNAME)
+
+    # The password alone opens nothing.
+    sign_out(page)
+    enter_password(page)
+    page.goto("/admin/guidance/topic/")
+    expect(page).to_have_url(re.compile(r"/admin/login/\?next=/admin/guidance/topic/$"))
+
+    # The password, then the app's current code.
+    enter_password(page)
+    screenshot_both_widths(page, "admin-second-step")
+    page.locator("#id_code").fill("000000" if next_code(device) != "000000" else "111111")
+    page.locator("#second-step-form [type=submit]").click()
+    expect(page.locator(".errornote")).to_be_visible()
+    page.wait_for_timeout(1100)  # after a wrong code, django-otp refuses any code for a second
+    page.locator("#id_code").fill(next_code(device))
+    page.locator("#second-step-form [type=submit]").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/guidance/topic/")  # where it was going
+    expect(page.locator("#user-tools")).to_contain_text(USERNAME)
+
+    # The phone is lost: a recovery code signs in once.
+    sign_out(page)
+    enter_password(page)
+    page.locator("#id_code").fill(codes[0])
+    page.locator("#second-step-form [type=submit]").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+    expect(page.locator(".messagelist")).to_contain_text("还剩 9 个")
