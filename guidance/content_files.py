@@ -1,14 +1,15 @@
 """The content files (guidance/content/, format in FORMAT.md) and the database, both ways.
 
-LAYOUTS and the kinds of item in it describe each kind of content once: its model, its keys in
-the files and the items inside it (its translated texts are the model's `translated_fields`).
-Loading, checking and exporting all walk that table.
+FILES and the kinds of item in them describe each kind of content once: its model, its keys in
+the files, the items inside it and where its files are (its translated texts are the model's
+`translated_fields`). Loading, checking and exporting all walk that table.
 
 - `load_content` never overwrites an editor's change: each row keeps a hash of the values it was
   last loaded with (`seed_hash`) and is updated only while it still holds them. New rows are
   created, nothing is deleted.
-- `import_content(directory)` checks every file (`checked_content`) and, only if nothing is
-  wrong, makes the database hold exactly what they hold.
+- `import_content(directory)` checks every file (`read_content`: unknown keys, the models' own
+  `full_clean`, references, the wizard engine's checks) and, only if nothing is wrong, makes the
+  database hold exactly what they hold.
 - `export_content(directory)` writes every row back out with tomlkit: the same database always
   gives the same bytes, and importing them gives the same rows.
 """
@@ -130,7 +131,10 @@ class Weights(Key):
     def problems(self, value) -> list[str]:
         if not isinstance(value, dict):
             return ["should be a table"]
-        unknown = [f"names an unknown path '{p}'" for p in value if p not in engine.PATHS]
+        paths = ", ".join(engine.PATHS)
+        unknown = [
+            f"names an unknown path '{p}' (paths: {paths})" for p in value if p not in engine.PATHS
+        ]
         return unknown + [
             f"{p} should be a whole number" for p, w in value.items() if type(w) is not int
         ]
@@ -157,7 +161,6 @@ class Kind:
     children: dict[str, Kind] = dataclasses.field(default_factory=dict)  # by their list's key
     inline: bool = False  # stored and replaced with its parent, never found on its own
     first: str = ""  # a key naming the item inside stored first (the wizard's "start")
-    path: str = ""  # at the top of a file: one file per item ("paths/{identity}.toml"), or one
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -191,20 +194,10 @@ DRAFT_KEYS = (
 DRAFT = Kind("draft", None, DRAFT_KEYS)
 SOURCE = Kind("source", Source, (Key("url", default="", omit_empty=True),), inline=True)
 TOPIC = Kind("topic", Topic, (SLUG, PUBLISHED, *REVIEW), "slug", {"sources": SOURCE})
-SECTION_KEYS = (SLUG, PUBLISHED, LAST_REVIEWED)
-SECTION = Kind(
-    "section",
-    Section,
-    SECTION_KEYS,
-    "slug",
-    {"topics": TOPIC},
-    path="guide/{number}-{identity}.toml",
-)
+SECTION = Kind("section", Section, (SLUG, PUBLISHED, LAST_REVIEWED), "slug", {"topics": TOPIC})
 RELATED = Links("related_topics", list, default=[])
 STEP = Kind("step", PathStep, inline=True)
-PATH = Kind(
-    "path", PathPage, (KEY, *REVIEW, RELATED), "key", {"steps": STEP}, path="paths/{identity}.toml"
-)
+PATH = Kind("path", PathPage, (KEY, *REVIEW, RELATED), "key", {"steps": STEP})
 NOTICE = Kind("notice", Notice, (KEY,), "key")
 CHOICE_KEYS = (
     KEY,
@@ -217,30 +210,21 @@ CHOICE = Kind("choice", Choice, CHOICE_KEYS, "key", inline=True)
 QUESTION_KEYS = (KEY, Key("kind", default=Question.SINGLE), NEXT)
 QUESTION = Kind("question", Question, QUESTION_KEYS, "key", {"choices": CHOICE})
 MESSAGE_KEYS = (SLUG, PUBLISHED, *REVIEW, Joined("fields", list, default=[]))
-MESSAGE = Kind(
-    "message", MessageTemplate, MESSAGE_KEYS, "slug", path="messages/{number}-{identity}.toml"
-)
-NOTICES = Kind("notices.toml", None, children={"notices": NOTICE}, path="notices.toml")
+MESSAGE = Kind("message", MessageTemplate, MESSAGE_KEYS, "slug")
+NOTICES = Kind("notices.toml", None, children={"notices": NOTICE})
 START = Key("start", default="")
-WIZARD = Kind(
-    "wizard.toml",
-    None,
-    (START,),
-    children={"questions": QUESTION},
-    first="start",
-    path="wizard.toml",
-)
-# The files, by their key in the content `read_content` gives, in the order they are written: the
-# topics before the paths that link to them.
+WIZARD = Kind("wizard.toml", None, (START,), children={"questions": QUESTION}, first="start")
+# The files, by their key in the content `read_content` gives: where they are and the kind of
+# item at their top, in the order they are written (the topics before the paths naming them).
 FILES = {
-    "sections": SECTION,
-    "paths": PATH,
-    "notices": NOTICES,
-    "wizard": WIZARD,
-    "messages": MESSAGE,
+    "sections": ("guide/{number}-{identity}.toml", SECTION),  # the number gives the order
+    "paths": ("paths/{identity}.toml", PATH),
+    "notices": ("notices.toml", NOTICES),
+    "wizard": ("wizard.toml", WIZARD),
+    "messages": ("messages/{number}-{identity}.toml", MESSAGE),
 }
 # What an export writes, and replaces with --force; anything else in the directory is left alone.
-OWNED = tuple(kind.path.partition("/")[0] for kind in FILES.values())
+OWNED = tuple(path.partition("/")[0] for path, _ in FILES.values())
 ROWS = (SECTION, TOPIC, PATH, NOTICE, QUESTION, MESSAGE)  # the kinds with rows of their own
 IDENTITY = {kind.model: kind.identity for kind in ROWS}
 
@@ -254,8 +238,8 @@ def _parse(directory: Path) -> tuple[dict[str, list[dict]], dict[str, list[str]]
     if not directory.is_dir():
         return content, names, [f"{directory}: no such directory"]
     problems = []
-    for layout, kind in FILES.items():
-        folder, slash, _ = kind.path.partition("/")
+    for layout, (pattern, _) in FILES.items():
+        folder, slash, _ = pattern.partition("/")
         if not (directory / folder).exists():
             problems.append(f"{folder}{slash}: missing")
             continue
@@ -289,7 +273,7 @@ def _label(kind: Kind, data: dict, number: int) -> str:
 def _walk(content: dict[str, list[dict]], names: dict[str, list[str]] | None = None):
     """(kind, data, where, position, parent's data) of every item in `content`, layout by layout
     and level by level: all the sections before any topic."""
-    for layout, kind in FILES.items():
+    for layout, (_, kind) in FILES.items():
         files = content[layout]
         where = (names or {}).get(layout) or [""] * len(files)
         level = [(kind, data, where[n], n + 1, None) for n, data in enumerate(files)]
@@ -753,9 +737,9 @@ def _item(value):
 def content_as_files() -> dict[str, str]:
     """Every content file, by its path relative to the content directory, as text."""
     files = {}
-    for kind in FILES.values():
+    for path, kind in FILES.values():
         if kind.model is None:
-            files[kind.path] = toml_text(_file_data(kind, None))
+            files[path] = toml_text(_file_data(kind, None))
             continue
         items = [_file_data(kind, row) for row in _all_rows(kind)]
         width = max(2, len(str(len(items))))  # so that the names still sort in order
@@ -766,9 +750,8 @@ def content_as_files() -> dict[str, str]:
                 raise ExportRefused(
                     f"{identity!r} cannot be used in a file name; fix it in the admin."
                 )
-            files[kind.path.format(number=str(number).zfill(width), identity=identity)] = toml_text(
-                item
-            )
+            name = path.format(number=str(number).zfill(width), identity=identity)
+            files[name] = toml_text(item)
     return files
 
 
@@ -789,9 +772,9 @@ def export_content(directory: Path, *, force: bool = False) -> dict[str, str]:
     staging = directory.parent / f".{directory.name}.export-{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     try:
-        for kind in FILES.values():
-            if "/" in kind.path:
-                (staging / kind.path.partition("/")[0]).mkdir()
+        for path, _ in FILES.values():
+            if "/" in path:
+                (staging / path.partition("/")[0]).mkdir()
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8", newline="\n")
         if directory.exists():
