@@ -364,9 +364,10 @@ class Report:
         return text + (f", {len(self.deleted)} deleted" if self.deleted else "")
 
 
-def _write_content(content: dict[str, list[dict]], report: Report, *, replace: bool) -> None:
+def _write_content(content: dict[str, list[dict]], report: Report, *, replace: bool) -> list:
     """Write every row the files hold, each kind before the kinds inside it (a topic's draft may
-    name any section), each as a version of its own: restoring it in the admin restores only it."""
+    name any section), each as a version of its own: restoring it in the admin restores only it.
+    Returns the rows."""
     rows = {}
     for kind, data, _, position, parent in _walk(content):
         if kind in ROWS:
@@ -375,6 +376,7 @@ def _write_content(content: dict[str, list[dict]], report: Report, *, replace: b
                 rows[id(data)] = _write_row(
                     kind, data, position, rows.get(id(parent)), report, replace
                 )
+    return list(rows.values())
 
 
 def _write_row(kind: Kind, data: dict, position: int, parent, report: Report, replace: bool):
@@ -434,16 +436,13 @@ def import_content(directory: Path) -> Report:
     """Check every file in `directory` (raising ContentProblems if anything is wrong), then make
     the database hold exactly that content, in one transaction."""
     content = read_content(directory)
-    named = {kind: set() for kind in ROWS}
-    for kind, data, *_ in _walk(content):
-        if kind in ROWS:
-            named[kind].add(data[kind.identity])
     report = Report()
     with transaction.atomic():
-        _write_content(content, report, replace=True)
+        written = _write_content(content, report, replace=True)
         # The topics before their sections: a topic that moved is not deleted with its old one.
         for kind in reversed(ROWS):
-            stale = kind.model.objects.exclude(**{f"{kind.identity}__in": named[kind]})
+            in_files = [row.pk for row in written if isinstance(row, kind.model)]
+            stale = kind.model.objects.exclude(pk__in=in_files)
             identities = stale.values_list(kind.identity, flat=True)
             report.deleted += [f"{kind.name} {identity}" for identity in identities]
             stale.delete()
