@@ -17,6 +17,6 @@ class GuidanceConfig(AppConfig):
 
 def load_initial_content(**kwargs):
     """A new database (a first run, a test database) gets the initial content, as version one."""
-    from .content import load_if_empty
+    from .content_files import load_if_empty
 
     load_if_empty()

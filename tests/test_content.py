@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import translation
 
-from guidance.content import load_content, read_content
+from guidance.content_files import load_content, read_content
 from guidance.models import Choice, Notice, PathPage, Question, Section, Topic
 from guidance.rendering import render_markdown, sanitize_html
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from guidance.export import OWNED, ExportRefused, export_content
+from guidance.content_files import OWNED, ExportRefused, export_content
 
 
 class Command(BaseCommand):

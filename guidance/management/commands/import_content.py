@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from guidance.content import ContentProblems, import_content
+from guidance.content_files import ContentProblems, import_content
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from guidance.content import ContentError, load_content
+from guidance.content_files import ContentError, load_content
 
 
 class Command(BaseCommand):
