@@ -253,7 +253,7 @@ def describe_counts(counts: composer.TimelineCounts) -> str:
         kinds[0] if len(kinds) == 1 and counts.channels[kinds[0]] == counts.contacts else None
     )
     days = ngettext("%(days)s 天里", "%(days)s 天里", counts.days) % {"days": counts.days}
-    summary = gettext("%(days)s%(contacts)s") % {
+    summary = gettext("%(days)s %(contacts)s") % {
         "days": days,
         "contacts": _contacts_phrase(one_kind, counts.contacts),
     }
@@ -322,7 +322,7 @@ def describe_counts(counts: composer.TimelineCounts) -> str:
     if not details:
         return gettext("%(summary)s。") % {"summary": summary}
     separator = pgettext("between clauses of a sentence", "，")
-    return gettext("%(summary)s。其中%(details)s。") % {
+    return gettext("%(summary)s。其中 %(details)s。") % {
         "summary": summary,
         "details": separator.join(details),
     }
