@@ -112,16 +112,24 @@ def test_the_download_is_a_text_attachment(client):
     assert "王女士" in body and "夜间来电" in body
 
 
+@pytest.mark.parametrize("slug", ["conduct-complaint", "regulator-complaint"])
 def test_nothing_typed_reaches_the_database_or_the_logs(
-    client, caplog, django_assert_max_num_queries
+    client, caplog, django_assert_max_num_queries, slug
 ):
-    template = MessageTemplate.objects.get(slug="conduct-complaint")
-    data = {**valid_for(template), "name": "独一无二的名字ZQX"}
+    template = MessageTemplate.objects.get(slug=slug)
+    data = {
+        **valid_for(template),
+        "name": "独一无二的名字ZQX",
+        "incidents": "2026-11-02 22:40 电话，138：独一无二的经过ZQX（威胁辱骂）",
+    }
+    if "lender_reply" in template.field_list:
+        data["lender_reply"] = "独一无二的答复ZQX"
     with caplog.at_level(logging.DEBUG), django_assert_max_num_queries(3) as queries:
-        client.post("/zh-hans/messages/conduct-complaint/", data)
-        client.post("/zh-hans/messages/conduct-complaint/", {**data, "download": "sms"})
-    assert "独一无二的名字ZQX" not in caplog.text
-    assert all("独一无二" not in q["sql"] for q in queries.captured_queries)
+        r = client.post(f"/zh-hans/messages/{slug}/", data)
+        client.post(f"/zh-hans/messages/{slug}/", {**data, "download": "sms"})
+    assert "独一无二的经过ZQX" in r.context["letter"]
+    assert "ZQX" not in caplog.text
+    assert all("ZQX" not in q["sql"] for q in queries.captured_queries)
     assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
 
 
