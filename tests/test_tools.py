@@ -430,8 +430,9 @@ def test_the_ladder_without_a_date_explains_the_limits_in_days(client):
     ],
 )
 def test_bad_ladder_links_get_a_clear_message_never_a_500(client, query, message):
-    r = client.get("/en/complaint/", query)
-    assert r.status_code == 400
+    r = client.get("/en/complaint/", query)  # the form again, with what to change
+    assert r.status_code == 200
+    assert 'class="error-summary"' in r.content.decode()
     assert message in r.content.decode()
     r = client.get("/en/complaint/reminder.ics", query)
     assert r.status_code == 400

@@ -193,7 +193,8 @@ def contact_log(request):
 
 def _ladder(request) -> tuple[ComplaintPlanForm, escalation.Plan, int]:
     """The form, the plan it gives (Huabei/Jiebei with no date until the reader says otherwise),
-    and the status: 400 when the query string holds something the form refuses."""
+    and 400 when the query string holds something the form refuses: the page shows the form
+    again with its messages, a file is not made."""
     if not request.GET:
         return ComplaintPlanForm(initial={"route": "ant"}), escalation.Plan("ant", None), 200
     form = ComplaintPlanForm(request.GET)
@@ -218,8 +219,8 @@ def _ladder_context(request) -> tuple[dict, int]:
 
 @require_safe
 def complaint(request):
-    context, status = _ladder_context(request)
-    return render(request, "tools/complaint.html", context, status=status)
+    context, _status = _ladder_context(request)
+    return render(request, "tools/complaint.html", context)
 
 
 def html_to_text(markup: str) -> str:

@@ -123,7 +123,9 @@
   if (logForm) {
     var whenField = document.getElementById("log-when");
     var localNow = function () { return new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16); };
-    if (!whenField.value) whenField.value = localNow();
+    // The server wrote its own time (China's) so the field is never empty; this is the
+    // reader's clock.
+    whenField.value = localNow();
     if (location.hash === "#new") document.getElementById("log-what").focus();
     logForm.addEventListener("submit", function (event) {
       event.preventDefault();
