@@ -141,6 +141,10 @@ def composer_fields() -> dict[str, forms.Field]:
             label=_("发生了什么（每行一件：日期、时间、经过）"),
             max_length=2000,
             required=False,
+            help_text=_(
+                "例如：2026-11-02 22:40 电话：半夜打来骂人。"
+                "每行都以日期开头，信里就会算出一共几次、几次在夜里。"
+            ),
             widget=forms.Textarea(attrs={"rows": 5, **off}),
         ),
         "complained_on": PastDateField(label=_("你向平台或银行投诉的日期"), required=False),

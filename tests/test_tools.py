@@ -541,3 +541,18 @@ def test_the_log_page_draws_its_forms_on_the_server(client):
     assert 'href="/en/complaint/"' in html
     # The punctuation the script writes timeline lines with, which the counts read back.
     assert 'data-before-what=": "' in html and 'data-flags-open=" ("' in html
+
+
+def test_the_guide_on_rights_links_to_the_log_and_the_ladder(client):
+    for section, topic in (
+        ("responding-well", "know-your-rights"),
+        ("why-people-avoid-contact", "protecting-rights"),
+    ):
+        html = client.get(f"/en/guide/{section}/").content.decode()
+        part = html[html.index(f'id="{topic}"') :]
+        part = part[
+            : part.index('<section class="topic"') if '<section class="topic"' in part else None
+        ]
+        assert 'href="/en/log/"' in part and 'href="/en/complaint/"' in part, topic
+    # "They are calling me now" leads to the log, ready for a new entry.
+    assert 'href="/zh-hant/log/#new"' in client.get("/zh-hant/call/").content.decode()
