@@ -556,3 +556,19 @@ def test_the_guide_on_rights_links_to_the_log_and_the_ladder(client):
         assert 'href="/en/log/"' in part and 'href="/en/complaint/"' in part, topic
     # "They are calling me now" leads to the log, ready for a new entry.
     assert 'href="/zh-hant/log/#new"' in client.get("/zh-hant/call/").content.decode()
+
+
+def test_every_hint_is_the_one_its_field_points_to(client):
+    import re
+
+    for url in (
+        "/en/messages/conduct-complaint/",
+        "/en/messages/regulator-complaint/",
+        "/en/budget/",
+    ):
+        html = client.get(url).content.decode()
+        described = re.findall(r'aria-describedby="([^"]+)"', html)
+        assert described, url
+        for ids in described:
+            for id_ in ids.split():
+                assert f'id="{id_}"' in html, f"{url}: {id_} points at nothing"

@@ -223,7 +223,9 @@
       field.focus();
     };
     button.addEventListener("click", importLog);
-    if (location.hash === "#from-log" && !field.value) importLog();
+    // Arriving with #from-log: fill in once the page has loaded, after the browser has moved to
+    // the fragment (which would otherwise take the focus away from the filled-in field).
+    if (location.hash === "#from-log" && !field.value) window.addEventListener("load", importLog);
   });
 
   // The complaint ladder: the route and date the reader chose, and which steps are done, are
