@@ -389,7 +389,9 @@ class ComplaintPlanForm(forms.Form):
             raise forms.ValidationError(_("这个日期太远了：请填写今天前后两个月以内的日期。"))
         if problem == "past":
             raise forms.ValidationError(
-                _("这个日期已经过去一年多了，这里的期限都早已过了。可以从今天重新开始。")
+                _(
+                    "这个日期是一年多以前，这里的期限都已经过了。如果问题还在，可以今天重新投诉，再填上今天的日期。"
+                )
             )
         return sent
 
