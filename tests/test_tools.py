@@ -373,7 +373,11 @@ def test_the_regulator_complaint_is_filled_from_the_ladder_and_checks_its_date(c
     assert "To the National Financial Regulatory Administration," in letter
     assert f"I complained to Chongqing Ant Consumer Finance on {sent}" in letter
     assert "In total: 14 calls in 6 days" in letter
-    assert "Short version: read this out on the call" in r.content.decode()
+    html = r.content.decode()
+    assert "Short version: read this out on the call" in html
+    # Said on the phone, not sent: no SMS counter, and no link that would re-date the ladder.
+    assert 'id="sms-count"' not in html and "Copy the short version" in html
+    assert "/en/complaint/?" not in html
     tomorrow = timezone.localdate() + timezone.timedelta(days=1)
     r = client.post(url, {**data, "complained_on": tomorrow.isoformat()})
     assert "Enter today’s date or an earlier one." in r.content.decode()

@@ -113,7 +113,9 @@ def message_detail(request, slug):
         reply_days = form.cleaned_data.get("reply_days")
         if reply_days:
             context["reminder_date"] = timezone.localdate() + datetime.timedelta(days=reply_days)
-        if "incidents" in form.cleaned_data:
+        # After the first complaint, the ladder, dated today; after the regulator's, the reader
+        # is already on it (and a new date would overwrite the one they kept).
+        if "incidents" in form.cleaned_data and not context["spoken"]:
             lender = form.cleaned_data.get("lender", "")
             context["ladder_query"] = urlencode(
                 {"route": escalation.guess_route(lender) or "ant", "sent": today().isoformat()}
