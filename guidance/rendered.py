@@ -79,7 +79,8 @@ def render_kept(
     if settings.DEBUG or request.META.get("QUERY_STRING"):
         # Any query string (a note, or anything a link added) is rendered as it comes.
         return render(request, template_name, build_context(), status=status)
-    page_key = (template_name, get_language(), request.path, version, key)
+    # The host too: the page's canonical and alternate links name it.
+    page_key = (template_name, get_language(), request.get_host(), request.path, version, key)
     html = pages.get(page_key)
     if html is None:
         context = {**site(request), **build_context(), "csrf_token": CSRF_MARKER}

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from guidance.context_processors import QUICK_EXIT_URL
+from django.conf import settings
 from guidance.models import Question, Section, Topic
 
 pytestmark = pytest.mark.django_db(transaction=True)
