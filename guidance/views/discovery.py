@@ -27,7 +27,7 @@ def robots_txt(request):
         with translation.override(code):
             lines += [
                 f"Disallow: {reverse('guidance:wizard')}",
-                f"Disallow: {reverse('guidance:search')}?",
+                f"Disallow: {reverse('guidance:search')}",
                 f"Disallow: {reverse('guidance:reminder')}",
             ]
     lines += [f"Disallow: {reverse('admin:index')}", f"Disallow: {reverse('quick-exit')}"]
