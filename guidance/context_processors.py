@@ -13,7 +13,8 @@ def site(request: HttpRequest) -> dict:
     addresses for search engines and shared links (canonical, hreflang) leave it out.
     """
     current = get_language()
-    query = request.META.get("QUERY_STRING", "")
+    # Encoded afresh: a client may send the query's UTF-8 unencoded.
+    query = request.GET.urlencode()
     links = []
     for code, name in settings.LANGUAGES:
         path = translate_url(request.path, code)

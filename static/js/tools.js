@@ -79,7 +79,11 @@
     var whenField = document.getElementById("log-when");
     var now = new Date(); now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
     if (!whenField.value) whenField.value = now.toISOString().slice(0, 16);
-    if (location.hash === "#new") document.getElementById("log-what").focus();
+    if (location.hash === "#new") {
+      // Only the call page links here: this entry is the call the reader just had.
+      document.getElementById("log-channel").value = "call";
+      document.getElementById("log-what").focus();
+    }
     logForm.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!logForm.reportValidity()) return;
