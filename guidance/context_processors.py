@@ -3,31 +3,39 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.translation import get_language
 
-# Where "quick exit" sends the reader: a neutral page anyone might have open.
-QUICK_EXIT_URL = getattr(settings, "QUICK_EXIT_URL", "https://www.weather.com.cn/")
 HTML_LANG = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant", "en": "en"}
 
 
 def site(request: HttpRequest) -> dict:
-    """The page's language for `<html lang>`, and the same page in every language."""
+    """The page's language for `<html lang>`, and the same page in every language.
+
+    Each language's link keeps the query string (the reader stays where they are); the full
+    addresses for search engines and shared links (canonical, hreflang) leave it out.
+    """
     current = get_language()
-    query = request.META.get("QUERY_STRING", "")
+    # Encoded afresh: a client may send the query's UTF-8 unencoded.
+    query = request.GET.urlencode()
     links = []
     for code, name in settings.LANGUAGES:
-        url = translate_url(request.path, code)
-        if query and url != request.path:
-            url = f"{url}?{query}"
+        path = translate_url(request.path, code)
         links.append(
             {
                 "code": code,
                 "name": name,
-                "url": url,
+                "path": path,
+                "url": f"{path}?{query}" if query and path != request.path else path,
+                "absolute_url": request.build_absolute_uri(path),
                 "current": code == current,
                 "html_lang": HTML_LANG[code],
             }
         )
+    # Without its language prefix an address redirects by the reader's language: the sitemap's
+    # x-default (Django's) is that address too.
+    default = next(link["path"] for link in links if link["code"] == settings.LANGUAGE_CODE)
+    unprefixed = default.replace(f"/{settings.LANGUAGE_CODE}/", "/", 1)
     return {
         "html_lang": HTML_LANG.get(current, HTML_LANG[settings.LANGUAGE_CODE]),
         "language_links": links,
-        "quick_exit_url": QUICK_EXIT_URL,
+        "canonical_url": request.build_absolute_uri(request.path),
+        "any_language_url": request.build_absolute_uri(unprefixed),
     }

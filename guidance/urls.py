@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import pages, tools, wizard
+from .views import pages, privacy, tools, wizard
 
 app_name = "guidance"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("guide/", pages.guide_index, name="guide"),
     path("guide/<slug:slug>/", pages.section_detail, name="section"),
     path("paths/<slug:key>/", pages.path_detail, name="path"),
+    path("browse-safely/", privacy.browse_safely, name="browse-safely"),
     path("wizard/", wizard.intro, name="wizard"),
     path("wizard/start/", wizard.start, name="wizard-start"),
     path("wizard/q/<slug:key>/", wizard.question, name="wizard-question"),

@@ -9,6 +9,8 @@ HTTPS                 on unless DEBUG is on: HSTS, secure cookies, redirect to H
                       plain-HTTP local run (`make run` does that on 127.0.0.1)
 PROXY_COUNT           trusted proxies in front of the app (for the sign-in lockout's client address)
 REDIS_URL             optional shared cache (needed when several app servers run)
+SECURITY_CONTACT      where to report a vulnerability (mailto: or https: URI), for security.txt
+QUICK_EXIT_URL        the neutral site "quick exit" leads to
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_htmx",
     "reversion",
     "axes",
@@ -236,6 +239,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
+# Gone when the browser closes, like the wizard's answers: nothing of a visit outlives it.
+CSRF_COOKIE_AGE = None
 LANGUAGE_COOKIE_NAME = "portal_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
@@ -276,7 +281,18 @@ if HTTPS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 WIZARD_COOKIE_NAME = "wizard"
-WIZARD_COOKIE_MAX_AGE = 60 * 60 * 24  # a day; answers are a private matter, they should not linger
+# The wizard's cookie dies with the browser; its signature stops being accepted after a day even
+# in a browser that is never closed: answers are a private matter, they should not linger.
+WIZARD_COOKIE_MAX_AGE = 60 * 60 * 24
+# Where "quick exit" sends the reader: a neutral page anyone might have open.
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.weather.com.cn/")
+if not QUICK_EXIT_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("QUICK_EXIT_URL must be a full http(s) address.")
+
+# security.txt (RFC 9116) names this; without it /.well-known/security.txt is not served.
+SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "").strip()
+if SECURITY_CONTACT and ":" not in SECURITY_CONTACT and "@" in SECURITY_CONTACT:
+    SECURITY_CONTACT = f"mailto:{SECURITY_CONTACT}"
 
 LOGGING = {
     "version": 1,

@@ -30,7 +30,8 @@ class LinkParser(HTMLParser):
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
         source = attrs.get("src") or attrs.get("href") or ""
-        if tag in {"script", "link", "img"} and not source.startswith("data:"):
+        names_a_page = tag == "link" and attrs.get("rel") in {"canonical", "alternate"}
+        if tag in {"script", "link", "img"} and not source.startswith("data:") and not names_a_page:
             self.sources.append(source)
         if attrs.get("id"):
             self.ids.add(attrs["id"])

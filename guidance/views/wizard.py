@@ -48,8 +48,7 @@ def _url(name: str, *args, note: str | None = None) -> str:
 def _set_state(response: HttpResponse, loaded: LoadedTree, answers: dict) -> None:
     response.set_cookie(
         settings.WIZARD_COOKIE_NAME,
-        dump_state(loaded.tree, answers),
-        max_age=settings.WIZARD_COOKIE_MAX_AGE,
+        dump_state(loaded.tree, answers),  # no max_age: gone when the browser closes
         httponly=True,
         samesite="Lax",
         secure=getattr(settings, "SESSION_COOKIE_SECURE", False),

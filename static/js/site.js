@@ -2,8 +2,9 @@
 (function () {
   "use strict";
 
-  // Quick exit: leave for a neutral site, replacing this page in the history so Back does not
-  // return to it. Also on three presses of Shift within a second (GOV.UK's "Exit this page").
+  // Quick exit: leave for a neutral site through /exit/ (which forgets the wizard's answers),
+  // replacing this page in the history so Back does not return to it. Also on three presses of
+  // Shift within a second (GOV.UK's "Exit this page").
   function quickExit(event) {
     var link = document.querySelector("[data-quick-exit]");
     if (!link) return;

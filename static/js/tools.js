@@ -126,7 +126,11 @@
     // The server wrote its own time (China's) so the field is never empty; this is the
     // reader's clock.
     whenField.value = localNow();
-    if (location.hash === "#new") document.getElementById("log-what").focus();
+    if (location.hash === "#new") {
+      // Only the call page links here: this entry is the call the reader just had.
+      document.getElementById("log-channel").value = "call";
+      document.getElementById("log-what").focus();
+    }
     logForm.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!logForm.reportValidity()) return;

@@ -139,6 +139,8 @@ def test_every_page_type_passes_axe(
     for key in PATH_KEYS:
         page.goto(f"/{language}/paths/{key}/")
         check(f"path-{key}")
+    page.goto(f"/{language}/browse-safely/")
+    check("browse-safely")
 
     page.goto(f"/{language}/wizard/")
     check("wizard-intro")
@@ -176,7 +178,7 @@ def test_every_page_type_passes_axe(
     )
     check("404")
 
-    assert len(checked) == 12
+    assert len(checked) == 13
     assert not failures, (
         f"axe found accessibility violations ({language}, {viewport}, {color_scheme}):\n\n"
         + "\n\n".join(failures)

@@ -505,6 +505,7 @@ def test_log_this_call_opens_the_log_ready_for_a_new_entry(page, live_server):
         "() => document.getElementById('log-form').contains(document.activeElement)"
     ), page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")
     expect(page.locator("#log-what")).to_be_in_viewport()
+    expect(page.locator("#log-channel")).to_have_value("call")
 
     value = page.locator("#log-when").input_value()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value), value
