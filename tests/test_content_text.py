@@ -30,12 +30,14 @@ TINGXI_GUAZHANG_GLOSS = "stop interest, park the debt"
 
 def facts_md() -> str:
     """facts.md from the shared folder beside the repository; a linked git worktree also looks
-    beside the main checkout it belongs to."""
+    beside the main checkout it belongs to. Where there is no shared folder (a bare clone, CI),
+    the copy kept in docs/ stands in; the test below keeps the two the same."""
     candidates = [REPO.parent / "shared" / "facts.md"]
     git = REPO / ".git"
     if git.is_file():  # a linked worktree: ".git" says "gitdir: <main>/.git/worktrees/<name>"
         gitdir = Path(git.read_text().removeprefix("gitdir:").strip())
         candidates.append(gitdir.parents[2].parent / "shared" / "facts.md")
+    candidates.append(REPO / "docs" / "facts.md")
     for path in candidates:
         if path.is_file():
             return path.read_text(encoding="utf-8")
@@ -157,3 +159,8 @@ def test_a_missing_facts_md_fails_the_check_and_says_where_it_looked(tmp_path, m
     monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path / "repo")
     with pytest.raises(pytest.fail.Exception, match="facts.md.*not found.*shared"):
         facts_md()
+
+
+def test_the_copy_of_facts_md_in_docs_is_the_vetted_one():
+    copy = (REPO / "docs" / "facts.md").read_text(encoding="utf-8")
+    assert facts_md() == copy, "docs/facts.md differs from ../shared/facts.md: copy it over again"
