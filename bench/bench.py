@@ -107,9 +107,12 @@ def wrk(url: str, script: str | None = None, seconds: int = SECONDS) -> dict:
 
 def warm(url: str, script: str | None = None) -> None:
     """Unmeasured load until every worker has built what it keeps (the wizard's tree, the
-    search index): until no request waits past wrk's 2 s timeout."""
-    for _ in range(5):
-        if not wrk(url, script, seconds=3)["timeouts"]:
+    search index): until a run answers and no request waits past wrk's 2 s timeout, and then
+    one run more. A worker still building answers nothing, so wrk may count no timeout."""
+    for _ in range(10):
+        run = wrk(url, script, seconds=3)
+        if run["rps"] and not run["timeouts"]:
+            wrk(url, script, seconds=3)
             return
 
 
