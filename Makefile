@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup lint format messages bench clean
+.PHONY: run test setup lint format messages bench load clean
 
 # A virtualenv on Python 3.13 (pyenv's, or any python3.13 on PATH), with uv inside it.
 $(PY):
@@ -55,9 +55,18 @@ messages: $(VENV)/.synced
 	$(PY) scripts/fill_zh_hant.py locale/zh_Hant/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --verbosity 0
 
+# Throughput, page weight and SQL per page as in production, against the floors (bench/README.md).
 bench: setup
 	@command -v wrk >/dev/null || (sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; $$sudo apt-get install -y -qq wrk)
-	$(PY) tests/bench/bench.py
+	$(PY) bench/bench.py
+
+# Mixed readers' traffic with Locust against gunicorn on a fresh database (PostgreSQL when one
+# answers); LOAD_USERS, LOAD_TIME, or LOAD_HOST to aim at a server already running.
+LOAD_USERS ?= 20
+LOAD_TIME ?= 30s
+load: setup
+	$(VENV)/bin/locust -f bench/locustfile.py --headless --users $(LOAD_USERS) \
+	  --spawn-rate $(LOAD_USERS) --run-time $(LOAD_TIME) --only-summary $(if $(LOAD_HOST),--host $(LOAD_HOST))
 
 clean:
 	rm -rf $(VENV) var/static

@@ -1,13 +1,18 @@
-"""Starting the site as in production, for the multi-server test, `make bench` and the load
-script: a fresh database (SQLite file or a new PostgreSQL database), manage.py against it, and
-gunicorn with the production settings."""
+"""The site started as in production, for tests/test_servers.py, `make bench` and `make load`:
+a fresh database (a SQLite file or a new PostgreSQL database), manage.py against it, and
+gunicorn with portal/gunicorn.conf.py and DEBUG off."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,16 +70,45 @@ def manage(database_url: str, *args: str, **env: str) -> str:
     return done.stdout
 
 
-def gunicorn_command(port: int, *extra: str) -> list[str]:
-    return [
-        GUNICORN,
-        "portal.wsgi",
-        "--config",
-        "portal/gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        *extra,
-    ]
+def prepare(database_url: str) -> str:
+    """Migrate and load the shipped content, as a deployment does."""
+    manage(database_url, "migrate", "--noinput", "-v0")
+    manage(database_url, "load_content")
+    return database_url
+
+
+@contextmanager
+def gunicorn(database_url: str, workers: int | None = None, app: str = "portal.wsgi", **env: str):
+    """A gunicorn serving `app` on a free port; yields its base URL once /healthz answers.
+    `workers` defaults to gunicorn.conf.py's (twice the CPUs, plus one)."""
+    port = free_port()
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
+    # A file, not a pipe: gunicorn logs every 503's exception, and a full pipe would stop it.
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [GUNICORN, app, "--config", "portal/gunicorn.conf.py"]
+            + ["--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=production_env(database_url, **env),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    if process.poll() is not None:
+                        log.seek(0)
+                        raise RuntimeError(f"gunicorn did not start:\n{log.read()}") from None
+                    time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
 
 
 def postgres_available(admin_url: str = POSTGRES_ADMIN_URL) -> bool:
@@ -87,27 +121,25 @@ def postgres_available(admin_url: str = POSTGRES_ADMIN_URL) -> bool:
         return False
 
 
-def create_postgres_database(prefix: str, admin_url: str = POSTGRES_ADMIN_URL) -> tuple[str, str]:
-    """Create an empty database; return its URL and its name (for drop_postgres_database)."""
+@contextmanager
+def temporary_postgres_database(prefix: str, admin_url: str = POSTGRES_ADMIN_URL):
+    """An empty database named `prefix_<random>` on the server of `admin_url`, dropped after."""
     import psycopg
 
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return admin_url.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_postgres_database(name: str, admin_url: str = POSTGRES_ADMIN_URL) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
-def temporary_postgres_database(prefix: str, admin_url: str = POSTGRES_ADMIN_URL):
-    url, name = create_postgres_database(prefix, admin_url)
+def temporary_sqlite_database(prefix: str):
+    directory = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
     try:
-        yield url
+        yield f"sqlite:///{directory / 'db.sqlite3'}"
     finally:
-        drop_postgres_database(name, admin_url)
+        shutil.rmtree(directory, ignore_errors=True)

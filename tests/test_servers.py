@@ -1,7 +1,8 @@
-"""Real gunicorn servers sharing one database: any request can land on any server.
+"""Real gunicorn servers on a real database: two sharing it (any request can land on any
+server), and one whose database goes away and comes back.
 
 Runs against PostgreSQL when the suite does (DATABASE_URL=postgres://…), creating and dropping
-its own database; otherwise against a SQLite file shared by both servers.
+its own database; otherwise against a SQLite file.
 """
 
 from __future__ import annotations
@@ -10,26 +11,22 @@ import http.cookiejar
 import json
 import os
 import re
-import subprocess
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import unescape as html_unescape
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from tests.admin_forms import key_shown_on, totp_code
-from tests.servers import (
-    ROOT,
-    free_port,
-    gunicorn_command,
-    manage,
-    production_env,
-    temporary_postgres_database,
-)
+from tests.servers import gunicorn, manage, prepare, temporary_postgres_database
 
 
 @pytest.fixture(scope="module")
@@ -43,40 +40,9 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('servers') / 'db.sqlite3'}"
 
 
-def server_env(database_url: str) -> dict:
-    return production_env(database_url, WEB_CONCURRENCY="1")
-
-
-@contextmanager
-def gunicorn(database_url: str):
-    port = free_port()
-    process = subprocess.Popen(
-        gunicorn_command(port, "--workers", "1"),
-        cwd=ROOT,
-        env=server_env(database_url),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()) from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def prepared_database(database_url):
-    manage(database_url, "migrate", "--noinput", "-v0")
-    manage(database_url, "load_content")
+    prepare(database_url)
     manage(
         database_url,
         "createsuperuser",
@@ -165,14 +131,14 @@ class Browser:
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         request = urllib.request.Request(url, data=body)
         try:
-            with self.opener.open(request, timeout=10) as response:
+            with self.opener.open(request, timeout=30) as response:
                 return response.status, dict(response.headers), response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read().decode()
 
 
 def test_two_servers_share_the_wizard_and_see_an_edit_at_once(prepared_database):
-    with gunicorn(prepared_database) as one, gunicorn(prepared_database) as two:
+    with gunicorn(prepared_database, 1) as one, gunicorn(prepared_database, 1) as two:
         servers = [one, two]
         browser = Browser()
         status, _, html = browser.request(f"{one}/en/wizard/")
@@ -247,12 +213,123 @@ def test_two_servers_share_the_wizard_and_see_an_edit_at_once(prepared_database)
             time.sleep(0.05)
 
 
-def test_with_the_database_down_pages_say_so_calmly_and_readyz_is_not_ready():
-    with gunicorn("postgres://nobody@127.0.0.1:9/nothing") as server:
-        status, _, html = Browser().request(f"{server}/en/guide/consequences/")
-        assert status == 503
+class Cable:
+    """A TCP relay to the PostgreSQL server that can be cut and mended, as a network can be:
+    cut, it drops every open connection and hangs up on new ones."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.down = False
+        self.open: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # the listener was closed
+                return
+            if self.down:
+                client.close()
+                continue
+            server = socket.create_connection(self.target)
+            with self.lock:
+                self.open |= {client, server}
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            with self.lock:
+                self.open.discard(end)
+            end.close()
+
+    def cut(self):
+        self.down = True
+        with self.lock:
+            ends, self.open = list(self.open), set()
+        for end in ends:
+            end.shutdown(socket.SHUT_RDWR)
+
+    def mend(self):
+        self.down = False
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
+@dataclass
+class Outage:
+    database_url: str  # what the server is given
+    server_env: dict
+    take_away: Callable[[], None]
+    bring_back: Callable[[], None]
+
+
+@pytest.fixture
+def outage(prepared_database):
+    """PostgreSQL is reached through a Cable. A SQLite database goes away with its folder; the
+    server then opens the file for every request (CONN_MAX_AGE=0), as a connection kept open
+    would go on reading the file it already has."""
+    if prepared_database.startswith("postgres"):
+        url = urllib.parse.urlsplit(prepared_database)
+        cable = Cable(url.hostname, url.port or 5432)
+        through = url._replace(netloc=f"{url.username}@127.0.0.1:{cable.port}").geturl()
+        yield Outage(through, {}, cable.cut, cable.mend)
+        cable.close()
+    else:
+        folder = Path(prepared_database.removeprefix("sqlite:///")).parent
+        away = folder.with_name(folder.name + "-away")
+        yield Outage(
+            prepared_database,
+            {"CONN_MAX_AGE": "0"},
+            lambda: folder.rename(away),
+            lambda: away.rename(folder),
+        )
+        if away.exists():
+            away.rename(folder)
+
+
+def answer_within(seconds: float, url: str, status: int):
+    """Ask until `url` answers `status`; fail after `seconds`."""
+    since = time.monotonic()
+    while True:
+        answer = Browser().request(url)
+        if answer[0] == status:
+            return answer
+        assert time.monotonic() - since < seconds, f"{url} still answers {answer[0]}"
+        time.sleep(0.1)
+
+
+def test_while_the_database_is_away_pages_say_so_calmly_and_come_back_by_themselves(outage):
+    with gunicorn(outage.database_url, 1, **outage.server_env) as server:
+        section, wizard = f"{server}/en/guide/consequences/", f"{server}/en/wizard/"
+        assert Browser().request(section)[0] == 200
+        assert Browser().request(wizard)[0] == 200
+        outage.take_away()
+        # A cached page may be served for the second the content version is trusted.
+        _, headers, html = answer_within(3, section, 503)
         assert "Traceback" not in html and "<h1>" in html
+        assert headers["Retry-After"] == "30" and "no-store" in headers["Cache-Control"]
+        status, _, html = Browser().request(wizard)
+        assert status == 503 and "<h1>" in html
         status, _, body = Browser().request(f"{server}/readyz")
         assert status == 503 and json.loads(body)["ready"] is False
         status, _, body = Browser().request(f"{server}/healthz")
         assert status == 200 and json.loads(body)["database"] is False
+
+        outage.bring_back()
+        answer_within(5, section, 200)
+        _, _, body = answer_within(5, f"{server}/readyz", 200)
+        assert json.loads(body)["ready"] is True
+        status, _, html = Browser().request(wizard)
+        assert status == 200 and "csrfmiddlewaretoken" in html
