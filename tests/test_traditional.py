@@ -93,7 +93,7 @@ def test_the_wrong_characters_of_phrase_conversion_are_corrected():
     )
     assert text == (
         "保留發送憑證。它寫明了時間。發到朋友圈，那只會更糟。不要回覆陌生號碼。要簽書面委託合同。"
-        "麵包屑導航。"
+        "麵包屑導覽。"
     )
     assert not bad_forms(text)
 
