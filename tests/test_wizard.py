@@ -542,3 +542,41 @@ def test_a_step_rule_naming_an_unknown_answer_is_refused():
         assert bad in errors["show_when"]
     assert "court," not in errors["show_when"]
     assert PathStep(show_when="court coping=stressed").rule_errors(tree) == {}
+
+
+@pytest.mark.parametrize(
+    ("question_key", "choice_key", "expected"),
+    [
+        ("overdue", "not-mine", ['data-notice="not-mine"', "raise a dispute", "within 20 days"]),
+        ("offers", "paid-agent", ['data-notice="agent-paid"', "Change the passwords"]),
+        ("collector", "scam-link", ['data-notice="scam"', "verification code"]),
+        ("debts", "high-interest", ['data-notice="high-interest"', "tel:12348"]),
+        ("contact", "never", ["You have not been in touch with the lender yet"]),
+        ("contact", "plan-broke", ["Your agreed plan has broken down"]),
+        ("lender", "bank", ["This credit comes from a bank"]),
+        ("safety", "threat-publish", ["Threatening to publish your photo"]),
+    ],
+)
+def test_each_situation_the_wizard_now_knows_leads_to_its_own_advice(
+    client, question_key, choice_key, expected
+):
+    tree = load_tree().tree
+    answers = {}
+    while (pending := engine.walk(tree, answers).pending) is not None:
+        question = tree.question(pending)
+        answers[pending] = (choice_key,) if pending == question_key else (calm_choice(question),)
+    route = engine.walk(tree, answers).answered
+    assert (question_key, (choice_key,)) in route
+    html = _result_html(client, route)
+    for text in expected:
+        assert text in html, text
+
+
+def test_a_reader_whose_debt_is_not_theirs_is_not_asked_what_they_can_pay(client):
+    tree = load_tree().tree
+    answers = {}
+    while (pending := engine.walk(tree, answers).pending) is not None:
+        question = tree.question(pending)
+        answers[pending] = ("not-mine",) if pending == "overdue" else (calm_choice(question),)
+    asked = [key for key, _ in engine.walk(tree, answers).answered]
+    assert "pay" not in asked and "income" not in asked
