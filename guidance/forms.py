@@ -8,10 +8,12 @@ import unicodedata
 from decimal import ROUND_FLOOR, Decimal
 
 from django import forms
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from . import composer
+from . import composer, escalation
 
 
 def clean_text(value: str) -> str:
@@ -44,6 +46,26 @@ class FutureDateField(forms.DateField):
             raise forms.ValidationError(self.error_messages["past"], code="past")
         if value and value > today() + datetime.timedelta(days=366):
             raise forms.ValidationError(self.error_messages["far"], code="far")
+
+
+class PastDateField(forms.DateField):
+    """A day that has already come: today, or within the last two years."""
+
+    default_error_messages = {
+        "future": _("请填写今天或以前的日期。"),
+        "old": _("请填写两年以内的日期。"),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and value > today():
+            raise forms.ValidationError(self.error_messages["future"], code="future")
+        if value and value < today() - datetime.timedelta(days=731):
+            raise forms.ValidationError(self.error_messages["old"], code="old")
 
 
 AMOUNT_DECORATIONS = frozenset(",，¥￥元")
@@ -119,7 +141,19 @@ def composer_fields() -> dict[str, forms.Field]:
             label=_("发生了什么（每行一件：日期、时间、经过）"),
             max_length=2000,
             required=False,
+            help_text=_(
+                "例如：2026-11-02 22:40 电话：半夜打来骂人。"
+                "每行都以日期开头，信里就会算出一共几次、几次在夜里。"
+            ),
             widget=forms.Textarea(attrs={"rows": 5, **off}),
+        ),
+        "complained_on": PastDateField(label=_("你向平台或银行投诉的日期"), required=False),
+        "lender_reply": PlainCharField(
+            label=_("对方的答复（没有答复就留空）"),
+            max_length=300,
+            required=False,
+            help_text=_("用一两句话写：什么时候答复的，说了什么。"),
+            widget=forms.Textarea(attrs={"rows": 3, **off}),
         ),
         "contact": PlainCharField(
             label=_("希望对方怎样联系你"),
@@ -165,7 +199,137 @@ class ComposerForm(forms.Form):
             else:
                 values[name] = str(value)
         values["today"] = today().isoformat()
+        lines = self.cleaned_data.get("incidents", "").splitlines()
+        counts = composer.count_timeline(lines, *timeline_labels())
+        values["counts"] = describe_counts(counts) if counts else ""
         return values
+
+
+# The contact log's kinds of contact and the lines a collector may cross: the log page, its
+# timeline lines and the counts below all use these labels, so the counts can read the timeline.
+CONTACT_CHANNELS = {
+    "call": _("电话"),
+    "sms": _("短信"),
+    "app": _("App 或社交软件消息"),
+    "visit": _("上门"),
+    "third-party": _("联系了我的家人、同事或朋友"),
+}
+CONTACT_FLAGS = {
+    "night": (_("晚上 22 点到早上 8 点之间联系"), _("夜间联系")),
+    "threat": (_("威胁、辱骂或恐吓"), _("威胁辱骂")),
+    "third-party": (_("联系或告诉了无关的人"), _("联系无关的人")),
+    "impersonation": (_("冒充公安、法院或律师"), _("冒充公检法")),
+    "personal-account": (_("要求转账到个人账户"), _("个人账户")),
+}
+
+
+def timeline_labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Channel and flag labels in every language, mapped to their keys: a timeline copied from
+    the log in one language still counts on a page in another."""
+    channels: dict[str, str] = {}
+    flags: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            channels.update({str(label): key for key, label in CONTACT_CHANNELS.items()})
+            flags.update({str(short): key for key, (_long, short) in CONTACT_FLAGS.items()})
+    return channels, flags
+
+
+def _contacts_phrase(channel: str | None, count: int) -> str:
+    phrases = {
+        "call": ngettext("%(count)s 次电话", "%(count)s 次电话", count),
+        "sms": ngettext("%(count)s 条短信", "%(count)s 条短信", count),
+        "app": ngettext(
+            "%(count)s 条 App 或社交软件消息", "%(count)s 条 App 或社交软件消息", count
+        ),
+        "visit": ngettext("%(count)s 次上门", "%(count)s 次上门", count),
+    }
+    return phrases.get(channel, ngettext("%(count)s 次联系", "%(count)s 次联系", count)) % {
+        "count": count
+    }
+
+
+def describe_counts(counts: composer.TimelineCounts) -> str:
+    """The timeline in one plain sentence: "6 天里 14 次电话（…）。其中 5 次在晚上……"."""
+    kinds = [kind for kind in CONTACT_CHANNELS if kind in counts.channels and kind != "third-party"]
+    # "14 calls" when every contact was a call; otherwise "14 contacts: 9 calls, 4 SMS".
+    one_kind = (
+        kinds[0] if len(kinds) == 1 and counts.channels[kinds[0]] == counts.contacts else None
+    )
+    days = ngettext("%(days)s 天里", "%(days)s 天里", counts.days) % {"days": counts.days}
+    summary = gettext("%(days)s %(contacts)s") % {
+        "days": days,
+        "contacts": _contacts_phrase(one_kind, counts.contacts),
+    }
+    if counts.first == counts.last:
+        summary = gettext("%(summary)s（%(first)s）") % {"summary": summary, "first": counts.first}
+    else:
+        summary = gettext("%(summary)s（%(first)s 至 %(last)s）") % {
+            "summary": summary,
+            "first": counts.first,
+            "last": counts.last,
+        }
+    if one_kind is None and kinds:
+        separator = pgettext("between items of a list", "、")
+        breakdown = separator.join(_contacts_phrase(kind, counts.channels[kind]) for kind in kinds)
+        summary = gettext("%(summary)s：%(breakdown)s") % {
+            "summary": summary,
+            "breakdown": breakdown,
+        }
+    flags = counts.flags
+    details = [
+        phrase % {"count": count}
+        for count, phrase in (
+            (
+                counts.night,
+                ngettext(
+                    "%(count)s 次在晚上 22 点到早上 8 点之间",
+                    "%(count)s 次在晚上 22 点到早上 8 点之间",
+                    counts.night,
+                ),
+            ),
+            (
+                counts.third_party,
+                ngettext(
+                    "%(count)s 次联系了我的家人、同事或朋友",
+                    "%(count)s 次联系了我的家人、同事或朋友",
+                    counts.third_party,
+                ),
+            ),
+            (
+                flags.get("threat", 0),
+                ngettext(
+                    "%(count)s 次有威胁、辱骂或恐吓",
+                    "%(count)s 次有威胁、辱骂或恐吓",
+                    flags.get("threat", 0),
+                ),
+            ),
+            (
+                flags.get("impersonation", 0),
+                ngettext(
+                    "%(count)s 次冒充公安、法院或律师",
+                    "%(count)s 次冒充公安、法院或律师",
+                    flags.get("impersonation", 0),
+                ),
+            ),
+            (
+                flags.get("personal-account", 0),
+                ngettext(
+                    "%(count)s 次要求转账到个人账户",
+                    "%(count)s 次要求转账到个人账户",
+                    flags.get("personal-account", 0),
+                ),
+            ),
+        )
+        if count
+    ]
+    if not details:
+        return gettext("%(summary)s。") % {"summary": summary}
+    separator = pgettext("between clauses of a sentence", "，")
+    return gettext("%(summary)s。其中 %(details)s。") % {
+        "summary": summary,
+        "details": separator.join(details),
+    }
 
 
 class BudgetForm(forms.Form):
@@ -196,3 +360,40 @@ class BudgetForm(forms.Form):
             # Never offer more than is left: round down, as the page's script does.
             "offer": max(Decimal(0), left).quantize(Decimal("1"), rounding=ROUND_FLOOR),
         }
+
+
+class ComplaintPlanForm(forms.Form):
+    """Who the complaint goes to and the day it was sent: read from the escalation page's GET."""
+
+    route = forms.ChoiceField(
+        label=_("你的问题属于哪一种"),
+        choices=[
+            ("ant", _("花呗或借呗的催收（重庆蚂蚁消费金融有限公司）")),
+            ("bank", _("银行提供的额度的催收（支付宝里显示“由XX银行提供金融服务”）")),
+            ("credit", _("征信报告里有错误的信息")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("请从下面的几种里选一种。")},
+    )
+    sent = forms.DateField(
+        label=_("你哪天发出投诉（还没发就填打算发的那天）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("请按“年-月-日”填写日期，例如 2026-12-01。")},
+    )
+
+    def clean_sent(self):
+        sent = self.cleaned_data.get("sent")
+        problem = sent and escalation.sent_date_problem(sent, today())
+        if problem == "future":
+            raise forms.ValidationError(_("这个日期太远了：请填写今天前后两个月以内的日期。"))
+        if problem == "past":
+            raise forms.ValidationError(
+                _(
+                    "这个日期是一年多以前，这里的期限都已经过了。如果问题还在，可以今天重新投诉，再填上今天的日期。"
+                )
+            )
+        return sent
+
+    def plan(self) -> escalation.Plan:
+        return escalation.Plan(route=self.cleaned_data["route"], sent=self.cleaned_data["sent"])

@@ -1,25 +1,43 @@
-"""The borrower's tools: message composer, contact log, call script, budget, search.
+"""The borrower's tools: message composer, contact log, complaint ladder, call script, budget,
+search.
 
 Nothing typed into these pages is stored or logged: forms are POSTed, answered once with
-`Cache-Control: no-store`, and forgotten.
+`Cache-Control: no-store`, and forgotten. The complaint ladder reads only a route and a date
+from its query string.
 """
 
 from __future__ import annotations
 
 import datetime
+import html
+import re
 import uuid
 
+import icalendar
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import composer
-from ..forms import BudgetForm, ComposerForm
+from .. import composer, escalation
+from ..forms import (
+    CONTACT_CHANNELS,
+    CONTACT_FLAGS,
+    BudgetForm,
+    ComplaintPlanForm,
+    ComposerForm,
+    today,
+)
 from ..models import MessageTemplate, Notice
 from ..search import MAX_QUERY_LENGTH, MAX_RESULTS, normalise_query, search
+
+# Templates whose short version is said on the phone (to a hotline), not sent as an SMS.
+SPOKEN_TEMPLATES = {"regulator-complaint"}
 
 
 @require_safe
@@ -44,9 +62,26 @@ def _composed(template: MessageTemplate, form: ComposerForm) -> dict:
 
 def _text_download(text: str, filename: str) -> HttpResponse:
     response = HttpResponse(text.replace("\n", "\r\n"), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _carried_in(query) -> dict[str, str]:
+    """The values a link may carry into the composer: none of them typed by the reader.
+
+    offer_amount comes from the budget helper; complained_on (a date) and lender (a route's key,
+    turned into the lender's name here) from the complaint ladder."""
+    initial = {}
+    offer = query.get("offer_amount", "")
+    if offer and len(offer) < 20:
+        initial["offer_amount"] = offer
+    complained_on = query.get("complained_on", "")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", complained_on):
+        initial["complained_on"] = complained_on
+    if query.get("lender") == "ant":
+        initial["lender"] = _("重庆蚂蚁消费金融有限公司（花呗、借呗）")
+    return initial
 
 
 @never_cache
@@ -62,10 +97,13 @@ def message_detail(request, slug):
     if request.method == "POST":
         form = ComposerForm(request.POST, fields=template.field_list)
     else:
-        # Values may be carried in from the budget helper (offer_amount); nothing else is read.
-        initial = {k: v for k, v in request.GET.items() if k == "offer_amount" and len(v) < 20}
-        form = ComposerForm(initial=initial, fields=template.field_list)
-    context = {"template": template, "form": form}
+        form = ComposerForm(initial=_carried_in(request.GET), fields=template.field_list)
+    context = {
+        "template": template,
+        "form": form,
+        "spoken": template.slug in SPOKEN_TEMPLATES,
+        **_log_labels(),
+    }
     if request.method == "POST" and form.is_valid():
         context.update(_composed(template, form))
         download = request.POST.get("download")
@@ -74,18 +112,50 @@ def message_detail(request, slug):
         reply_days = form.cleaned_data.get("reply_days")
         if reply_days:
             context["reminder_date"] = timezone.localdate() + datetime.timedelta(days=reply_days)
+        # After the first complaint, the ladder, dated today; after the regulator's, the reader
+        # is already on it (and a new date would overwrite the one they kept).
+        if "incidents" in form.cleaned_data and not context["spoken"]:
+            lender = form.cleaned_data.get("lender", "")
+            context["ladder_query"] = urlencode(
+                {"route": escalation.guess_route(lender) or "ant", "sent": today().isoformat()}
+            )
     return render(request, "tools/message.html", context)
 
 
 def _blank_composer(request, slug):
     """The composer before anything is typed."""
     template = get_object_or_404(MessageTemplate.objects.published(), slug=slug)
-    context = {"template": template, "form": ComposerForm(fields=template.field_list)}
+    context = {
+        "template": template,
+        "form": ComposerForm(fields=template.field_list),
+        **_log_labels(),
+    }
     return render(request, "tools/message.html", context)
 
 
-def _ics_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def _calendar_file(day: datetime.date, title: str, description: str) -> HttpResponse:
+    """An all-day event on `day` that rings at 09:00 that morning, so a phone actually reminds."""
+    event = icalendar.Event()
+    event.add("uid", f"{uuid.uuid4()}@reminder")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", day)
+    event.add("dtend", day + datetime.timedelta(days=1))
+    event.add("summary", title)
+    event.add("description", description)
+    event.add("transp", "TRANSPARENT")
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", title)
+    alarm.add("trigger", datetime.timedelta(hours=9))
+    event.add_component(alarm)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//cuishou-guide//reminder//ZH")
+    calendar.add("version", "2.0")
+    calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"reminder-{day:%Y%m%d}.ics")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
@@ -100,37 +170,117 @@ def reminder(request):
     title = normalise_query(request.POST.get("title", ""))[:MAX_QUERY_LENGTH] or _(
         "查看对方是否回复"
     )
-    day = timezone.localdate() + datetime.timedelta(days=days)
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    body = "\r\n".join(
-        [
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "PRODID:-//cuishou-guide//reminder//ZH",
-            "BEGIN:VEVENT",
-            f"UID:{uuid.uuid4()}@reminder",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{day + datetime.timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{_ics_escape(title)}",
-            "DESCRIPTION:"
-            + _ics_escape(
-                _("如果到今天还没有收到书面答复，就按计划走下一步：向监管部门投诉或寻求法律帮助。")
-            ),
-            "END:VEVENT",
-            "END:VCALENDAR",
-            "",
-        ]
+    return _calendar_file(
+        timezone.localdate() + datetime.timedelta(days=days),
+        title,
+        _("如果到今天还没有收到书面答复，就按计划走下一步：向监管部门投诉或寻求法律帮助。"),
     )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reminder-{day:%Y%m%d}.ics"'
-    response["Cache-Control"] = "no-store"
-    return response
+
+
+def _log_labels() -> dict:
+    return {"channels": CONTACT_CHANNELS, "flags": CONTACT_FLAGS}
 
 
 @require_safe
 def contact_log(request):
-    return render(request, "tools/log.html")
+    return render(request, "tools/log.html", _log_labels())
+
+
+# --- the complaint ladder -----------------------------------------------------------------------
+
+
+def _ladder(request) -> tuple[ComplaintPlanForm, escalation.Plan, int]:
+    """The form, the plan it gives (Huabei/Jiebei with no date until the reader says otherwise),
+    and 400 when the query string holds something the form refuses: the page shows the form
+    again with its messages, a file is not made."""
+    if not request.GET:
+        return ComplaintPlanForm(initial={"route": "ant"}), escalation.Plan("ant", None), 200
+    form = ComplaintPlanForm(request.GET)
+    if form.is_valid():
+        return form, form.plan(), 200
+    route = request.GET.get("route")
+    plan = escalation.Plan(route=route if route in escalation.ROUTES else "ant", sent=None)
+    return form, plan, 400
+
+
+def _ladder_context(request) -> tuple[dict, int]:
+    form, plan, status = _ladder(request)
+    query = urlencode({"route": plan.route, **({"sent": plan.sent} if plan.sent else {})})
+    context = {
+        "form": form,
+        "plan": plan,
+        "query": query,
+        "lender_key": "ant" if plan.route == "ant" else "",
+    }
+    return context, status
+
+
+@require_safe
+def complaint(request):
+    context, _status = _ladder_context(request)
+    return render(request, "tools/complaint.html", context)
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of a small, well-formed fragment: one line per block, "- " before list items."""
+    markup = re.sub(r"\s+", " ", markup)
+    markup = re.sub(r"<li(\s[^>]*)?>", "\n-\n", markup)
+    markup = re.sub(r"</?(h[1-6]|p|ol|ul|section|div)(\s[^>]*)?>", "\n", markup)
+    text = html.unescape(re.sub(r"<[^>]+>", "", markup))
+    lines: list[str] = []
+    for line in (line.strip() for line in text.split("\n")):
+        if lines and lines[-1] == "-":  # a list item: its first block goes on the same line
+            if line:
+                lines[-1] = f"- {line}"
+        else:
+            lines.append(line)
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    text = re.sub(r"^(- .*)\n\n(?=- )", r"\1\n", text, flags=re.MULTILINE)
+    return text.strip() + "\n"
+
+
+@require_safe
+def complaint_plan_text(request):
+    context, status = _ladder_context(request)
+    if status != 200:
+        return render(request, "tools/complaint.html", context, status=status)
+    context["as_text"] = True
+    parts = [
+        _("投诉的步骤和时间表") + "\n",
+        *(
+            html_to_text(render_to_string(f"tools/complaint.html#{part}", context, request))
+            for part in ("danger", "ladder")
+        ),
+    ]
+    return _text_download("\n".join(parts), "complaint-plan.txt")
+
+
+@require_safe
+def complaint_reminder(request):
+    """The reply-due day of the reader's plan as a calendar file (GET: a route and a date)."""
+    form = ComplaintPlanForm(request.GET)
+    if not form.is_valid() or not form.cleaned_data.get("sent"):
+        return render(request, "tools/complaint_reminder_error.html", {"form": form}, status=400)
+    plan = form.plan()
+    if plan.route == "credit":
+        next_step = _(
+            "如果到今天还没有书面答复，或答复没有解决问题：可以向人民银行当地分支机构投诉，或者向法院起诉。"
+        )
+    else:
+        next_step = _(
+            "如果到今天还没有答复，或答复不满意：拨打 12378，向国家金融监督管理总局投诉。"
+        )
+    description = "\n".join(
+        [
+            next_step,
+            _("你的时间表：")
+            + request.build_absolute_uri(reverse("guidance:complaint"))
+            + "?"
+            + urlencode({"route": plan.route, "sent": plan.sent}),
+            _("任何时候有人威胁你的人身安全，马上拨打 110。"),
+        ]
+    )
+    return _calendar_file(plan.reply_due, _("投诉的答复期限到了"), description)
 
 
 @require_safe
