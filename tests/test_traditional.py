@@ -414,12 +414,19 @@ def test_every_wizard_page_reads_as_traditional_chinese(client):
 
 def test_every_guide_path_and_tool_page_reads_as_traditional_chinese(client):
     urls = ["/zh-hant/", "/zh-hant/guide/", "/zh-hant/messages/", "/zh-hant/log/"]
+    urls += ["/zh-hant/complaint/"]
     urls += ["/zh-hant/call/", "/zh-hant/budget/", "/zh-hant/search/?q=徵信"]
     urls += [f"/zh-hant/guide/{s.slug}/" for s in Section.objects.published()]
     urls += [f"/zh-hant/paths/{key}/" for key in ("communicate", "rights", "professional")]
     urls += [f"/zh-hant/messages/{m.slug}/" for m in MessageTemplate.objects.published()]
     for url in urls:
         assert_reads_well(client.get(url), url)
+    sent = datetime.date.today().isoformat()
+    for route in ("ant", "bank", "credit"):
+        ladder = {"route": route, "sent": sent}
+        assert_reads_well(client.get("/zh-hant/complaint/", ladder), f"complaint ladder {route}")
+        plan = client.get("/zh-hant/complaint/plan.txt", ladder)
+        assert_reads_well(plan, f"complaint plan {route}")
     budget = {"income": "5000", "housing": "1800", "food": "1200", "transport": "300"}
     assert_reads_well(client.post("/zh-hant/budget/", budget), "budget result")
     assert_reads_well(client.post("/zh-hant/reminder.ics", {"days": "0"}), "reminder error")
