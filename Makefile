@@ -52,7 +52,7 @@ test: setup lint
 
 messages: $(VENV)/.synced
 	$(PY) manage.py makemessages -l en -l zh_Hant --no-obsolete --add-location file
-	$(PY) scripts/fill_zh_hant.py locale/zh_Hant/LC_MESSAGES/django.po
+	$(PY) -m scripts.fill_zh_hant locale/zh_Hant/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --verbosity 0
 
 # Throughput, page weight and SQL per page as in production, against the floors (bench/README.md).

@@ -11,6 +11,8 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
@@ -62,12 +64,155 @@ def side_by_side(*names: str) -> list[tuple[str, ...]]:
     return rows
 
 
+TRADITIONAL_STATES = {
+    "generated": _("自动转换"),
+    "written": _("手写"),
+    "stale": _("手写，但简体原文在那之后改过：请重新核对"),
+}
+
+
+def _inline_rows(model_admin, obj) -> list:
+    """The rows of `obj`'s inlines (sources, steps, choices), which hold texts of their own."""
+    rows = []
+    for inline in model_admin.inlines:
+        parent = next(
+            f
+            for f in inline.model._meta.get_fields()
+            if f.many_to_one and f.related_model is type(obj)
+        )
+        rows += inline.model.objects.filter(**{parent.name: obj})
+    return rows
+
+
+def traditional_states(rows) -> list[tuple[object, str, str]]:
+    """(row, text name, "generated" / "written" / "stale") for every text of `rows`."""
+    return [(row, n, row.traditional_status(n)) for row in rows for n in row.translated_fields]
+
+
+def text_label(row, name: str) -> str:
+    return str(row._meta.get_field(f"{name}_zh_hans").verbose_name).removesuffix("（简体中文）")
+
+
+def _state_html(state: str):
+    text = TRADITIONAL_STATES[state]
+    return format_html("<strong>{}</strong>", text) if state == "stale" else text
+
+
+class TraditionalStatusFilter(admin.SimpleListFilter):
+    title = _("繁体中文")
+    parameter_name = "zh_hant"
+
+    def __init__(self, request, params, model, model_admin):
+        self.model_admin = model_admin
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [("written", _("有手写的繁体")), ("stale", _("有待核对的手写繁体"))]
+
+    def queryset(self, request, queryset):
+        wanted = {"written": ("written", "stale"), "stale": ("stale",)}.get(self.value())
+        if wanted is None:
+            return queryset
+        matching = [
+            obj.pk
+            for obj in queryset
+            if any(
+                state in wanted
+                for *_, state in traditional_states([obj, *_inline_rows(self.model_admin, obj)])
+            )
+        ]
+        return queryset.filter(pk__in=matching)
+
+
 class GeneratedTraditionalMixin:
-    """Shows every generated Traditional text read-only, beside the field that overrides it."""
+    """Shows every generated Traditional text read-only, beside the field that overrides it;
+    which texts are written by hand, and which of those were written from a Simplified text
+    that has changed since (a list column and filter, a part of the change form); and an action
+    for an editor who has checked them again."""
+
+    actions = ["confirm_traditional"]
 
     def get_readonly_fields(self, request, obj=None):
         generated = [f"{name}_zh_hant_auto" for name in self.model.translated_fields]
-        return [*super().get_readonly_fields(request, obj), *generated]
+        return [*super().get_readonly_fields(request, obj), *generated, "traditional_overview"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("繁体中文"), {"fields": ["traditional_overview"]})]
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "traditional_column"]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), TraditionalStatusFilter]
+
+    @admin.display(description=_("繁体"))
+    def traditional_column(self, obj):
+        states = [state for *_, state in traditional_states([obj, *_inline_rows(self, obj)])]
+        if stale := states.count("stale"):
+            return format_html("<strong>{}</strong>", _("%(n)s 处手写待核对") % {"n": stale})
+        if written := states.count("written"):
+            return _("%(n)s 处手写") % {"n": written}
+        return _("自动转换")
+
+    @admin.display(description=_("每段文字的繁体"))
+    def traditional_overview(self, obj):
+        rows = [obj, *_inline_rows(self, obj)]
+        items = format_html_join(
+            "",
+            "<li>{}{}：{}</li>",
+            (
+                (
+                    "" if row is obj else f"{row._meta.verbose_name}「{row}」",
+                    text_label(row, name),
+                    _state_html(state),
+                )
+                for row, name, state in traditional_states(rows)
+            ),
+        )
+        return format_html("<ul>{}</ul>", items)
+
+    @admin.action(description=_("所选内容的手写繁体已按现在的简体核对过"))
+    def confirm_traditional(self, request, queryset):
+        confirmed = 0
+        for obj in queryset:
+            for row in [obj, *_inline_rows(self, obj)]:
+                if stale := row.stale_overrides():
+                    confirmed += len(stale)
+                    row.confirm_overrides()
+                    row.save(update_fields=["zh_hant_override_sources"])
+        self.message_user(request, _("已确认 %(n)s 处手写的繁体。") % {"n": confirmed})
+
+
+class InlineTraditionalMixin:
+    """A column for each inline row: its generated Traditional texts, or that they are written
+    by hand (and whether the Simplified text changed since)."""
+
+    def get_fields(self, request, obj=None):
+        return [*super().get_fields(request, obj), "traditional_state"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "traditional_state"]
+
+    @admin.display(description=_("繁体"))
+    def traditional_state(self, row):
+        if row.pk is None:
+            return ""
+        return format_html_join(
+            "",
+            "<p>{}：{}</p>",
+            (
+                (
+                    text_label(row, name),
+                    Truncator(getattr(row, f"{name}_zh_hant_auto")).chars(80)
+                    if state == "generated"
+                    else _state_html(state),
+                )
+                for row, name, state in traditional_states([row])
+            ),
+        )
 
 
 class MarkdownPreviewMedia:
@@ -191,7 +336,7 @@ class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin
         return TemplateResponse(request, "admin/guidance/compare.html", context)
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(InlineTraditionalMixin, admin.TabularInline):
     model = Source
     extra = 0
     fields = ["order", *translated("title", "citation"), "url"]
@@ -236,7 +381,7 @@ class PathStepForm(forms.ModelForm):
         return cleaned
 
 
-class PathStepInline(admin.StackedInline):
+class PathStepInline(InlineTraditionalMixin, admin.StackedInline):
     model = PathStep
     form = PathStepForm
     extra = 0
@@ -341,7 +486,7 @@ def proposed_tree_problems(question: Question, choices: list[dict]) -> list[engi
     )
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(InlineTraditionalMixin, admin.TabularInline):
     model = Choice
     formset = ChoiceInlineFormSet
     extra = 0

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 # Latin words stay whole; every other character (Chinese included) is its own token.
 TOKEN = re.compile(r"[A-Za-z0-9_]+|\s+|.", re.S)
-HIDDEN_FIELDS = {"seed_hash", "updated_at", "id"}
+HIDDEN_FIELDS = {"seed_hash", "updated_at", "id", "zh_hant_override_sources"}
 
 
 def inline_diff(old: str, new: str) -> SafeString:

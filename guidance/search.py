@@ -2,7 +2,8 @@
 
 The index is plain text per document, built once per content version and language; a query is
 a case-insensitive substring match, which works for two-character Chinese words (征信, 协商) as
-well as English words.
+well as English words. Texts and queries are compared folded to Simplified (`fold_chinese`), so
+a reader may type 徵信 or 征信, 簡訊 or 短信, on any page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .models import MessageTemplate, PathPage, Topic
+from .traditional import fold_chinese
 from .versioned import per_content_version
 
 MAX_QUERY_LENGTH = 50
@@ -110,15 +112,15 @@ class Index:
     characters, in titles and anywhere."""
 
     documents: list[Document]
-    titles: list[str]
+    titles: list[str]  # lowered and folded, as queries are
     texts: list[str]
     title_pairs: dict[str, tuple[tuple[int, ...], frozenset[int]]]
     pairs: dict[str, tuple[tuple[int, ...], frozenset[int]]]
 
     @classmethod
     def build(cls, documents: list[Document]) -> Index:
-        titles = [d.title.lower() for d in documents]
-        texts = [d.text.lower() for d in documents]
+        titles = [fold_chinese(d.title.lower()) for d in documents]
+        texts = [fold_chinese(d.text.lower()) for d in documents]
         everything = [f"{title}\n{text}" for title, text in zip(titles, texts, strict=True)]
         return cls(documents, titles, texts, _postings(titles), _postings(everything))
 
@@ -151,19 +153,22 @@ class Hit:
     score: int
 
 
-def _snippet(text: str, terms: list[str]) -> SafeString:
-    lowered = text.lower()
-    first = min((lowered.find(t) for t in terms if t in lowered), default=0)
+def _snippet(text: str, folded: str, terms: list[str]) -> SafeString:
+    """Part of `text` around the first term, with every term marked. The terms are found in
+    `folded` (the text as the index holds it), which is as long as `text` when nothing in it
+    changes length on lowering; otherwise they are looked for in `text` as typed."""
+    if len(folded) != len(text):
+        folded = text.lower()
+    first = min((folded.find(t) for t in terms if t in folded), default=0)
     start = max(0, first - SNIPPET_RADIUS)
     end = min(len(text), first + SNIPPET_RADIUS * 2)
-    piece = text[start:end]
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
-    parts, last = [], 0
-    for match in pattern.finditer(piece):
-        parts.append(escape(piece[last : match.start()]))
-        parts.append(f"<mark>{escape(match.group())}</mark>")
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
+    parts, last = [], start
+    for match in pattern.finditer(folded, start, end):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(f"<mark>{escape(text[match.start() : match.end()])}</mark>")
         last = match.end()
-    parts.append(escape(piece[last:]))
+    parts.append(escape(text[last:end]))
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     return mark_safe(prefix + "".join(parts) + suffix)  # noqa: S308 (every piece escaped)
@@ -175,7 +180,7 @@ def search(query: str, language: str | None = None) -> list[Hit]:
     Stops after MAX_RESULTS matches, so a query costs about the same however much content
     there is.
     """
-    terms = [t.lower() for t in normalise_query(query).split()]
+    terms = [fold_chinese(t.lower()) for t in normalise_query(query).split()]
     if not terms:
         return []
     idx = index(language)
@@ -193,6 +198,10 @@ def search(query: str, language: str | None = None) -> list[Hit]:
         if number not in in_title and all(t in title or t in text for t in terms):
             chosen.append(number)
     return [
-        Hit(idx.documents[n], _snippet(idx.documents[n].text, terms), 2 if n in in_title else 1)
+        Hit(
+            idx.documents[n],
+            _snippet(idx.documents[n].text, idx.texts[n], terms),
+            2 if n in in_title else 1,
+        )
         for n in chosen
     ]

@@ -1,29 +1,20 @@
 """Fields that hold one text per language.
 
 A `TranslatedField("title", ...)` on a model adds the real columns `title_zh_hans`, `title_en`,
-`title_zh_hant` (written by hand, optional) and `title_zh_hant_auto` (generated from Simplified with
-OpenCC on save), and reading `obj.title` gives the text in the active language.
+`title_zh_hant` (written by hand, optional) and `title_zh_hant_auto` (generated from Simplified on
+save, see traditional.py), and reading `obj.title` gives the text in the active language.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import opencc
-from django.db import models
+from django.apps import apps
+from django.db import models, transaction
 from django.utils.translation import get_language
+
+from .traditional import fingerprint, to_traditional
 
 LANGUAGE_SUFFIXES = {"zh-hans": "zh_hans", "zh-hant": "zh_hant", "en": "en"}
 EDITED_LANGUAGES = ("zh_hans", "en")
-
-
-@lru_cache(maxsize=1)
-def _converter() -> opencc.OpenCC:
-    return opencc.OpenCC("s2t")
-
-
-def to_traditional(text: str) -> str:
-    return _converter().convert(text) if text else text
 
 
 def language_suffix(language: str | None = None) -> str:
@@ -81,6 +72,11 @@ class TranslatedField:
 class TranslatedModel(models.Model):
     translated_fields: tuple[str, ...] = ()
 
+    # For each hand-written Traditional text: a fingerprint of the Simplified text it was written
+    # from, and of itself. The Simplified text changing under an unchanged override makes the
+    # override stale: the admin asks an editor to check it again.
+    zh_hant_override_sources = models.JSONField(default=dict, blank=True, editable=False)
+
     class Meta:
         abstract = True
 
@@ -92,11 +88,13 @@ class TranslatedModel(models.Model):
                 if isinstance(value, str) and "\r" in value:
                     setattr(self, f"{name}_{suffix}", value.replace("\r\n", "\n"))
         self.refresh_generated_translations()
+        self.record_override_sources()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {
                 *update_fields,
                 *(f"{n}_zh_hant_auto" for n in self.translated_fields),
+                "zh_hant_override_sources",
             }
         super().save(*args, **kwargs)
 
@@ -109,3 +107,71 @@ class TranslatedModel(models.Model):
     def refresh_generated_translations(self) -> None:
         for name in self.translated_fields:
             setattr(self, f"{name}_zh_hant_auto", to_traditional(getattr(self, f"{name}_zh_hans")))
+
+    def record_override_sources(self) -> None:
+        """Remember what each override was written from: a new or changed override was written
+        from the Simplified text it is saved with; an unchanged one keeps its old record."""
+        recorded = {}
+        for name in self.translated_fields:
+            override = getattr(self, f"{name}_zh_hant")
+            if not override:
+                continue
+            previous = (self.zh_hant_override_sources or {}).get(name)
+            if isinstance(previous, dict) and previous.get("override") == fingerprint(override):
+                recorded[name] = previous
+            else:
+                recorded[name] = self._override_record(name)
+        self.zh_hant_override_sources = recorded
+
+    def _override_record(self, name: str) -> dict[str, str]:
+        return {
+            "source": fingerprint(getattr(self, f"{name}_zh_hans")),
+            "override": fingerprint(getattr(self, f"{name}_zh_hant")),
+        }
+
+    def traditional_status(self, name: str) -> str:
+        """ "generated", "written" (by hand) or "stale" (written, and the Simplified text has
+        changed since)."""
+        if not getattr(self, f"{name}_zh_hant"):
+            return "generated"
+        record = (self.zh_hant_override_sources or {}).get(name) or {}
+        if record.get("source") != fingerprint(getattr(self, f"{name}_zh_hans")):
+            return "stale"
+        return "written"
+
+    def stale_overrides(self) -> list[str]:
+        return [n for n in self.translated_fields if self.traditional_status(n) == "stale"]
+
+    def confirm_overrides(self) -> None:
+        """An editor has checked every override against the Simplified text as it is now."""
+        self.zh_hant_override_sources = {
+            name: self._override_record(name)
+            for name in self.translated_fields
+            if getattr(self, f"{name}_zh_hant")
+        }
+
+
+def translated_models() -> list[type[TranslatedModel]]:
+    return [m for m in apps.get_models() if issubclass(m, TranslatedModel)]
+
+
+@transaction.atomic
+def regenerate_traditional() -> int:
+    """Generate every Traditional text again (after the converter or the glossary changed) and
+    return how many rows changed; the content version moves on when any did."""
+    changed = 0
+    for model in translated_models():
+        names = [f"{name}_zh_hant_auto" for name in model.translated_fields]
+        rows = []
+        for row in model.objects.only(
+            "pk", *names, *(f"{n}_zh_hans" for n in model.translated_fields)
+        ):
+            before = [getattr(row, name) for name in names]
+            row.refresh_generated_translations()
+            if [getattr(row, name) for name in names] != before:
+                rows.append(row)
+        model.objects.bulk_update(rows, names, batch_size=200)
+        changed += len(rows)
+    if changed:
+        apps.get_model("guidance", "ContentVersion").bump()
+    return changed

@@ -8,228 +8,814 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ContentVersion',
+            name="ContentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveBigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='emergency 显示在首页；其他标记在问答结果中，当某个回答带有同名标记时显示。', unique=True, verbose_name='标记')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('seed_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('title_zh_hans', models.CharField(max_length=200, verbose_name='标题（简体中文）')),
-                ('title_en', models.CharField(max_length=200, verbose_name='标题 (English)')),
-                ('title_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='标题（繁體中文，手寫）')),
-                ('title_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='标题（繁體中文，自動）')),
-                ('body_zh_hans', models.TextField(max_length=5000, verbose_name='内容（Markdown）（简体中文）')),
-                ('body_en', models.TextField(max_length=5000, verbose_name='内容（Markdown） (English)')),
-                ('body_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=5000, verbose_name='内容（Markdown）（繁體中文，手寫）')),
-                ('body_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=5000, verbose_name='内容（Markdown）（繁體中文，自動）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="emergency 显示在首页；其他标记在问答结果中，当某个回答带有同名标记时显示。",
+                        unique=True,
+                        verbose_name="标记",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("seed_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, verbose_name="标题（简体中文）"),
+                ),
+                ("title_en", models.CharField(max_length=200, verbose_name="标题 (English)")),
+                (
+                    "title_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="标题（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "title_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="标题（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "body_zh_hans",
+                    models.TextField(max_length=5000, verbose_name="内容（Markdown）（简体中文）"),
+                ),
+                (
+                    "body_en",
+                    models.TextField(max_length=5000, verbose_name="内容（Markdown） (English)"),
+                ),
+                (
+                    "body_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=5000,
+                        verbose_name="内容（Markdown）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "body_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=5000,
+                        verbose_name="内容（Markdown）（繁體中文，自動）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '紧急提示',
-                'verbose_name_plural': '紧急提示',
-                'ordering': ['key'],
+                "verbose_name": "紧急提示",
+                "verbose_name_plural": "紧急提示",
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='PathPage',
+            name="PathPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(choices=[('communicate', 'communicate'), ('rights', 'rights'), ('professional', 'professional')], max_length=20, unique=True, verbose_name='路径')),
-                ('last_reviewed', models.DateField(default=datetime.date.today, verbose_name='最近核对日期')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('seed_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('title_zh_hans', models.CharField(max_length=200, verbose_name='标题（简体中文）')),
-                ('title_en', models.CharField(max_length=200, verbose_name='标题 (English)')),
-                ('title_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='标题（繁體中文，手寫）')),
-                ('title_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='标题（繁體中文，自動）')),
-                ('summary_zh_hans', models.CharField(max_length=300, verbose_name='一句话简介（简体中文）')),
-                ('summary_en', models.CharField(max_length=300, verbose_name='一句话简介 (English)')),
-                ('summary_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=300, verbose_name='一句话简介（繁體中文，手寫）')),
-                ('summary_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=300, verbose_name='一句话简介（繁體中文，自動）')),
-                ('body_zh_hans', models.TextField(max_length=20000, verbose_name='引言（Markdown）（简体中文）')),
-                ('body_en', models.TextField(max_length=20000, verbose_name='引言（Markdown） (English)')),
-                ('body_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=20000, verbose_name='引言（Markdown）（繁體中文，手寫）')),
-                ('body_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=20000, verbose_name='引言（Markdown）（繁體中文，自動）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        choices=[
+                            ("communicate", "communicate"),
+                            ("rights", "rights"),
+                            ("professional", "professional"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                        verbose_name="路径",
+                    ),
+                ),
+                (
+                    "last_reviewed",
+                    models.DateField(default=datetime.date.today, verbose_name="最近核对日期"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("seed_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, verbose_name="标题（简体中文）"),
+                ),
+                ("title_en", models.CharField(max_length=200, verbose_name="标题 (English)")),
+                (
+                    "title_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="标题（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "title_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="标题（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "summary_zh_hans",
+                    models.CharField(max_length=300, verbose_name="一句话简介（简体中文）"),
+                ),
+                (
+                    "summary_en",
+                    models.CharField(max_length=300, verbose_name="一句话简介 (English)"),
+                ),
+                (
+                    "summary_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=300,
+                        verbose_name="一句话简介（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "summary_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=300,
+                        verbose_name="一句话简介（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "body_zh_hans",
+                    models.TextField(max_length=20000, verbose_name="引言（Markdown）（简体中文）"),
+                ),
+                (
+                    "body_en",
+                    models.TextField(max_length=20000, verbose_name="引言（Markdown） (English)"),
+                ),
+                (
+                    "body_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=20000,
+                        verbose_name="引言（Markdown）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "body_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=20000,
+                        verbose_name="引言（Markdown）（繁體中文，自動）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '路径页',
-                'verbose_name_plural': '路径页',
-                'ordering': ['id'],
+                "verbose_name": "路径页",
+                "verbose_name_plural": "路径页",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(unique=True, verbose_name='标识')),
-                ('order', models.PositiveIntegerField(default=0, help_text='顺序最前的问题是第一个问题。', verbose_name='顺序')),
-                ('kind', models.CharField(choices=[('single', '单选'), ('multi', '多选')], default='single', max_length=10, verbose_name='类型')),
-                ('next_key', models.CharField(blank=True, help_text='多选题：所选答案都没有指定下一题时去哪里。留空表示结束并显示结果。', max_length=50, verbose_name='默认下一题')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('seed_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('text_zh_hans', models.CharField(max_length=300, verbose_name='问题（简体中文）')),
-                ('text_en', models.CharField(max_length=300, verbose_name='问题 (English)')),
-                ('text_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=300, verbose_name='问题（繁體中文，手寫）')),
-                ('text_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=300, verbose_name='问题（繁體中文，自動）')),
-                ('help_zh_hans', models.CharField(blank=True, max_length=500, verbose_name='说明（简体中文）')),
-                ('help_en', models.CharField(blank=True, max_length=500, verbose_name='说明 (English)')),
-                ('help_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=500, verbose_name='说明（繁體中文，手寫）')),
-                ('help_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=500, verbose_name='说明（繁體中文，自動）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(unique=True, verbose_name="标识")),
+                (
+                    "order",
+                    models.PositiveIntegerField(
+                        default=0, help_text="顺序最前的问题是第一个问题。", verbose_name="顺序"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("single", "单选"), ("multi", "多选")],
+                        default="single",
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "next_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="多选题：所选答案都没有指定下一题时去哪里。留空表示结束并显示结果。",
+                        max_length=50,
+                        verbose_name="默认下一题",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("seed_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("text_zh_hans", models.CharField(max_length=300, verbose_name="问题（简体中文）")),
+                ("text_en", models.CharField(max_length=300, verbose_name="问题 (English)")),
+                (
+                    "text_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=300,
+                        verbose_name="问题（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "text_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=300,
+                        verbose_name="问题（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "help_zh_hans",
+                    models.CharField(blank=True, max_length=500, verbose_name="说明（简体中文）"),
+                ),
+                (
+                    "help_en",
+                    models.CharField(blank=True, max_length=500, verbose_name="说明 (English)"),
+                ),
+                (
+                    "help_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=500,
+                        verbose_name="说明（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "help_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=500,
+                        verbose_name="说明（繁體中文，自動）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '问答题目',
-                'verbose_name_plural': '问答题目',
-                'ordering': ['order', 'id'],
+                "verbose_name": "问答题目",
+                "verbose_name_plural": "问答题目",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='出现在网址里，只用小写英文字母、数字和连字符。', unique=True, verbose_name='网址名')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('published', models.BooleanField(default=True, verbose_name='已发布')),
-                ('last_reviewed', models.DateField(default=datetime.date.today, verbose_name='最近核对日期')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('seed_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('title_zh_hans', models.CharField(max_length=200, verbose_name='标题（简体中文）')),
-                ('title_en', models.CharField(max_length=200, verbose_name='标题 (English)')),
-                ('title_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='标题（繁體中文，手寫）')),
-                ('title_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='标题（繁體中文，自動）')),
-                ('summary_zh_hans', models.CharField(max_length=300, verbose_name='一句话简介（简体中文）')),
-                ('summary_en', models.CharField(max_length=300, verbose_name='一句话简介 (English)')),
-                ('summary_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=300, verbose_name='一句话简介（繁體中文，手寫）')),
-                ('summary_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=300, verbose_name='一句话简介（繁體中文，自動）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="出现在网址里，只用小写英文字母、数字和连字符。",
+                        unique=True,
+                        verbose_name="网址名",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                ("published", models.BooleanField(default=True, verbose_name="已发布")),
+                (
+                    "last_reviewed",
+                    models.DateField(default=datetime.date.today, verbose_name="最近核对日期"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("seed_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, verbose_name="标题（简体中文）"),
+                ),
+                ("title_en", models.CharField(max_length=200, verbose_name="标题 (English)")),
+                (
+                    "title_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="标题（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "title_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="标题（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "summary_zh_hans",
+                    models.CharField(max_length=300, verbose_name="一句话简介（简体中文）"),
+                ),
+                (
+                    "summary_en",
+                    models.CharField(max_length=300, verbose_name="一句话简介 (English)"),
+                ),
+                (
+                    "summary_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=300,
+                        verbose_name="一句话简介（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "summary_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=300,
+                        verbose_name="一句话简介（繁體中文，自動）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '章节',
-                'verbose_name_plural': '章节',
-                'ordering': ['order', 'id'],
+                "verbose_name": "章节",
+                "verbose_name_plural": "章节",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PathStep',
+            name="PathStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('title_zh_hans', models.CharField(max_length=200, verbose_name='步骤（简体中文）')),
-                ('title_en', models.CharField(max_length=200, verbose_name='步骤 (English)')),
-                ('title_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='步骤（繁體中文，手寫）')),
-                ('title_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='步骤（繁體中文，自動）')),
-                ('body_zh_hans', models.TextField(max_length=5000, verbose_name='说明（Markdown）（简体中文）')),
-                ('body_en', models.TextField(max_length=5000, verbose_name='说明（Markdown） (English)')),
-                ('body_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=5000, verbose_name='说明（Markdown）（繁體中文，手寫）')),
-                ('body_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=5000, verbose_name='说明（Markdown）（繁體中文，自動）')),
-                ('path', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='guidance.pathpage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, verbose_name="步骤（简体中文）"),
+                ),
+                ("title_en", models.CharField(max_length=200, verbose_name="步骤 (English)")),
+                (
+                    "title_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="步骤（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "title_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="步骤（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "body_zh_hans",
+                    models.TextField(max_length=5000, verbose_name="说明（Markdown）（简体中文）"),
+                ),
+                (
+                    "body_en",
+                    models.TextField(max_length=5000, verbose_name="说明（Markdown） (English)"),
+                ),
+                (
+                    "body_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=5000,
+                        verbose_name="说明（Markdown）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "body_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=5000,
+                        verbose_name="说明（Markdown）（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "path",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="guidance.pathpage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '步骤',
-                'verbose_name_plural': '步骤',
-                'ordering': ['order', 'id'],
+                "verbose_name": "步骤",
+                "verbose_name_plural": "步骤",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='页面内锚点，只用小写英文字母、数字和连字符。', unique=True, verbose_name='网址名')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('published', models.BooleanField(default=True, verbose_name='已发布')),
-                ('last_reviewed', models.DateField(default=datetime.date.today, verbose_name='最近核对日期')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('seed_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('title_zh_hans', models.CharField(max_length=200, verbose_name='标题（简体中文）')),
-                ('title_en', models.CharField(max_length=200, verbose_name='标题 (English)')),
-                ('title_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='标题（繁體中文，手寫）')),
-                ('title_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='标题（繁體中文，自動）')),
-                ('summary_zh_hans', models.CharField(max_length=300, verbose_name='一句话简介（简体中文）')),
-                ('summary_en', models.CharField(max_length=300, verbose_name='一句话简介 (English)')),
-                ('summary_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=300, verbose_name='一句话简介（繁體中文，手寫）')),
-                ('summary_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=300, verbose_name='一句话简介（繁體中文，自動）')),
-                ('key_points_zh_hans', models.TextField(max_length=2000, verbose_name='要点（每行一条）（简体中文）')),
-                ('key_points_en', models.TextField(max_length=2000, verbose_name='要点（每行一条） (English)')),
-                ('key_points_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=2000, verbose_name='要点（每行一条）（繁體中文，手寫）')),
-                ('key_points_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=2000, verbose_name='要点（每行一条）（繁體中文，自動）')),
-                ('body_zh_hans', models.TextField(max_length=20000, verbose_name='正文（Markdown）（简体中文）')),
-                ('body_en', models.TextField(max_length=20000, verbose_name='正文（Markdown） (English)')),
-                ('body_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=20000, verbose_name='正文（Markdown）（繁體中文，手寫）')),
-                ('body_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=20000, verbose_name='正文（Markdown）（繁體中文，自動）')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topics', to='guidance.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="页面内锚点，只用小写英文字母、数字和连字符。",
+                        unique=True,
+                        verbose_name="网址名",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                ("published", models.BooleanField(default=True, verbose_name="已发布")),
+                (
+                    "last_reviewed",
+                    models.DateField(default=datetime.date.today, verbose_name="最近核对日期"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("seed_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, verbose_name="标题（简体中文）"),
+                ),
+                ("title_en", models.CharField(max_length=200, verbose_name="标题 (English)")),
+                (
+                    "title_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="标题（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "title_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="标题（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "summary_zh_hans",
+                    models.CharField(max_length=300, verbose_name="一句话简介（简体中文）"),
+                ),
+                (
+                    "summary_en",
+                    models.CharField(max_length=300, verbose_name="一句话简介 (English)"),
+                ),
+                (
+                    "summary_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=300,
+                        verbose_name="一句话简介（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "summary_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=300,
+                        verbose_name="一句话简介（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "key_points_zh_hans",
+                    models.TextField(max_length=2000, verbose_name="要点（每行一条）（简体中文）"),
+                ),
+                (
+                    "key_points_en",
+                    models.TextField(max_length=2000, verbose_name="要点（每行一条） (English)"),
+                ),
+                (
+                    "key_points_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=2000,
+                        verbose_name="要点（每行一条）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "key_points_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=2000,
+                        verbose_name="要点（每行一条）（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "body_zh_hans",
+                    models.TextField(max_length=20000, verbose_name="正文（Markdown）（简体中文）"),
+                ),
+                (
+                    "body_en",
+                    models.TextField(max_length=20000, verbose_name="正文（Markdown） (English)"),
+                ),
+                (
+                    "body_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=20000,
+                        verbose_name="正文（Markdown）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "body_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=20000,
+                        verbose_name="正文（Markdown）（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topics",
+                        to="guidance.section",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '小节',
-                'verbose_name_plural': '小节',
-                'ordering': ['section__order', 'order', 'id'],
+                "verbose_name": "小节",
+                "verbose_name_plural": "小节",
+                "ordering": ["section__order", "order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('url', models.URLField(blank=True, validators=[guidance.models.validate_public_url], verbose_name='网址')),
-                ('title_zh_hans', models.CharField(max_length=200, verbose_name='来源名称（简体中文）')),
-                ('title_en', models.CharField(max_length=200, verbose_name='来源名称 (English)')),
-                ('title_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='来源名称（繁體中文，手寫）')),
-                ('title_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='来源名称（繁體中文，自動）')),
-                ('citation_zh_hans', models.CharField(blank=True, max_length=200, verbose_name='条文或出处（简体中文）')),
-                ('citation_en', models.CharField(blank=True, max_length=200, verbose_name='条文或出处 (English)')),
-                ('citation_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='条文或出处（繁體中文，手寫）')),
-                ('citation_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='条文或出处（繁體中文，自動）')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='guidance.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                (
+                    "url",
+                    models.URLField(
+                        blank=True,
+                        validators=[guidance.models.validate_public_url],
+                        verbose_name="网址",
+                    ),
+                ),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, verbose_name="来源名称（简体中文）"),
+                ),
+                ("title_en", models.CharField(max_length=200, verbose_name="来源名称 (English)")),
+                (
+                    "title_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="来源名称（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "title_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="来源名称（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "citation_zh_hans",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="条文或出处（简体中文）"
+                    ),
+                ),
+                (
+                    "citation_en",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="条文或出处 (English)"
+                    ),
+                ),
+                (
+                    "citation_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="条文或出处（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "citation_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="条文或出处（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="guidance.topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '来源',
-                'verbose_name_plural': '来源',
-                'ordering': ['order', 'id'],
+                "verbose_name": "来源",
+                "verbose_name_plural": "来源",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.AddField(
-            model_name='pathpage',
-            name='related_topics',
-            field=models.ManyToManyField(blank=True, to='guidance.topic', verbose_name='相关小节'),
+            model_name="pathpage",
+            name="related_topics",
+            field=models.ManyToManyField(blank=True, to="guidance.topic", verbose_name="相关小节"),
         ),
         migrations.CreateModel(
-            name='Choice',
+            name="Choice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('key', models.SlugField(verbose_name='标识')),
-                ('next_key', models.CharField(blank=True, help_text='留空表示结束并显示结果。', max_length=50, verbose_name='下一题')),
-                ('weight_communicate', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(5)], verbose_name='理性沟通')),
-                ('weight_rights', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(5)], verbose_name='了解权利')),
-                ('weight_professional', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(5)], verbose_name='专业帮助')),
-                ('flags', models.CharField(blank=True, help_text='用逗号分隔，例如 danger, scam。每个标记要有同名的紧急提示。', max_length=200, verbose_name='提示标记')),
-                ('exclusive', models.BooleanField(default=False, help_text='多选题中的“以上都没有”：不能与其他选项同时选。', verbose_name='排他')),
-                ('label_zh_hans', models.CharField(max_length=200, verbose_name='选项（简体中文）')),
-                ('label_en', models.CharField(max_length=200, verbose_name='选项 (English)')),
-                ('label_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='选项（繁體中文，手寫）')),
-                ('label_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='选项（繁體中文，自動）')),
-                ('reason_zh_hans', models.CharField(blank=True, max_length=500, verbose_name='理由（显示在结果里）（简体中文）')),
-                ('reason_en', models.CharField(blank=True, max_length=500, verbose_name='理由（显示在结果里） (English)')),
-                ('reason_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=500, verbose_name='理由（显示在结果里）（繁體中文，手寫）')),
-                ('reason_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=500, verbose_name='理由（显示在结果里）（繁體中文，自動）')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='guidance.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                ("key", models.SlugField(verbose_name="标识")),
+                (
+                    "next_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空表示结束并显示结果。",
+                        max_length=50,
+                        verbose_name="下一题",
+                    ),
+                ),
+                (
+                    "weight_communicate",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(5)],
+                        verbose_name="理性沟通",
+                    ),
+                ),
+                (
+                    "weight_rights",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(5)],
+                        verbose_name="了解权利",
+                    ),
+                ),
+                (
+                    "weight_professional",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(5)],
+                        verbose_name="专业帮助",
+                    ),
+                ),
+                (
+                    "flags",
+                    models.CharField(
+                        blank=True,
+                        help_text="用逗号分隔，例如 danger, scam。每个标记要有同名的紧急提示。",
+                        max_length=200,
+                        verbose_name="提示标记",
+                    ),
+                ),
+                (
+                    "exclusive",
+                    models.BooleanField(
+                        default=False,
+                        help_text="多选题中的“以上都没有”：不能与其他选项同时选。",
+                        verbose_name="排他",
+                    ),
+                ),
+                (
+                    "label_zh_hans",
+                    models.CharField(max_length=200, verbose_name="选项（简体中文）"),
+                ),
+                ("label_en", models.CharField(max_length=200, verbose_name="选项 (English)")),
+                (
+                    "label_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="选项（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "label_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="选项（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "reason_zh_hans",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="理由（显示在结果里）（简体中文）"
+                    ),
+                ),
+                (
+                    "reason_en",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="理由（显示在结果里） (English)"
+                    ),
+                ),
+                (
+                    "reason_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=500,
+                        verbose_name="理由（显示在结果里）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "reason_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=500,
+                        verbose_name="理由（显示在结果里）（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="choices",
+                        to="guidance.question",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '选项',
-                'verbose_name_plural': '选项',
-                'ordering': ['order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('question', 'key'), name='unique_choice_key')],
+                "verbose_name": "选项",
+                "verbose_name_plural": "选项",
+                "ordering": ["order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("question", "key"), name="unique_choice_key")
+                ],
             },
         ),
     ]

@@ -5,52 +5,204 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0001_initial'),
+        ("guidance", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MessageTemplate',
+            name="MessageTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='网址名')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='顺序')),
-                ('published', models.BooleanField(default=True, verbose_name='已发布')),
-                ('fields', models.CharField(help_text='用逗号分隔，可用：name, lender, collector, account, amount, offer_amount, offer_start, reply_days, pause_until, incidents, contact。', max_length=300, verbose_name='表单里的栏目')),
-                ('last_reviewed', models.DateField(default=datetime.date.today, verbose_name='最近核对日期')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('seed_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('title_zh_hans', models.CharField(max_length=200, verbose_name='标题（简体中文）')),
-                ('title_en', models.CharField(max_length=200, verbose_name='标题 (English)')),
-                ('title_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=200, verbose_name='标题（繁體中文，手寫）')),
-                ('title_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=200, verbose_name='标题（繁體中文，自動）')),
-                ('summary_zh_hans', models.CharField(max_length=300, verbose_name='一句话简介（简体中文）')),
-                ('summary_en', models.CharField(max_length=300, verbose_name='一句话简介 (English)')),
-                ('summary_zh_hant', models.CharField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=300, verbose_name='一句话简介（繁體中文，手寫）')),
-                ('summary_zh_hant_auto', models.CharField(blank=True, editable=False, max_length=300, verbose_name='一句话简介（繁體中文，自動）')),
-                ('when_to_use_zh_hans', models.TextField(max_length=3000, verbose_name='什么时候用（Markdown）（简体中文）')),
-                ('when_to_use_en', models.TextField(max_length=3000, verbose_name='什么时候用（Markdown） (English)')),
-                ('when_to_use_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=3000, verbose_name='什么时候用（Markdown）（繁體中文，手寫）')),
-                ('when_to_use_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=3000, verbose_name='什么时候用（Markdown）（繁體中文，自動）')),
-                ('when_not_to_use_zh_hans', models.TextField(max_length=3000, verbose_name='什么时候不要用（Markdown）（简体中文）')),
-                ('when_not_to_use_en', models.TextField(max_length=3000, verbose_name='什么时候不要用（Markdown） (English)')),
-                ('when_not_to_use_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=3000, verbose_name='什么时候不要用（Markdown）（繁體中文，手寫）')),
-                ('when_not_to_use_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=3000, verbose_name='什么时候不要用（Markdown）（繁體中文，自動）')),
-                ('sms_zh_hans', models.TextField(max_length=2000, verbose_name='短信版（简体中文）')),
-                ('sms_en', models.TextField(max_length=2000, verbose_name='短信版 (English)')),
-                ('sms_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=2000, verbose_name='短信版（繁體中文，手寫）')),
-                ('sms_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=2000, verbose_name='短信版（繁體中文，自動）')),
-                ('letter_zh_hans', models.TextField(max_length=8000, verbose_name='书面版（邮件或信件）（简体中文）')),
-                ('letter_en', models.TextField(max_length=8000, verbose_name='书面版（邮件或信件） (English)')),
-                ('letter_zh_hant', models.TextField(blank=True, help_text='留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。', max_length=8000, verbose_name='书面版（邮件或信件）（繁體中文，手寫）')),
-                ('letter_zh_hant_auto', models.TextField(blank=True, editable=False, max_length=8000, verbose_name='书面版（邮件或信件）（繁體中文，自動）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True, verbose_name="网址名")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                ("published", models.BooleanField(default=True, verbose_name="已发布")),
+                (
+                    "fields",
+                    models.CharField(
+                        help_text="用逗号分隔，可用：name, lender, collector, account, amount, offer_amount, offer_start, reply_days, pause_until, incidents, contact。",
+                        max_length=300,
+                        verbose_name="表单里的栏目",
+                    ),
+                ),
+                (
+                    "last_reviewed",
+                    models.DateField(default=datetime.date.today, verbose_name="最近核对日期"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("seed_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "title_zh_hans",
+                    models.CharField(max_length=200, verbose_name="标题（简体中文）"),
+                ),
+                ("title_en", models.CharField(max_length=200, verbose_name="标题 (English)")),
+                (
+                    "title_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=200,
+                        verbose_name="标题（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "title_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=200,
+                        verbose_name="标题（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "summary_zh_hans",
+                    models.CharField(max_length=300, verbose_name="一句话简介（简体中文）"),
+                ),
+                (
+                    "summary_en",
+                    models.CharField(max_length=300, verbose_name="一句话简介 (English)"),
+                ),
+                (
+                    "summary_zh_hant",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=300,
+                        verbose_name="一句话简介（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "summary_zh_hant_auto",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        max_length=300,
+                        verbose_name="一句话简介（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "when_to_use_zh_hans",
+                    models.TextField(
+                        max_length=3000, verbose_name="什么时候用（Markdown）（简体中文）"
+                    ),
+                ),
+                (
+                    "when_to_use_en",
+                    models.TextField(
+                        max_length=3000, verbose_name="什么时候用（Markdown） (English)"
+                    ),
+                ),
+                (
+                    "when_to_use_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=3000,
+                        verbose_name="什么时候用（Markdown）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "when_to_use_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=3000,
+                        verbose_name="什么时候用（Markdown）（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "when_not_to_use_zh_hans",
+                    models.TextField(
+                        max_length=3000, verbose_name="什么时候不要用（Markdown）（简体中文）"
+                    ),
+                ),
+                (
+                    "when_not_to_use_en",
+                    models.TextField(
+                        max_length=3000, verbose_name="什么时候不要用（Markdown） (English)"
+                    ),
+                ),
+                (
+                    "when_not_to_use_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=3000,
+                        verbose_name="什么时候不要用（Markdown）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "when_not_to_use_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=3000,
+                        verbose_name="什么时候不要用（Markdown）（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "sms_zh_hans",
+                    models.TextField(max_length=2000, verbose_name="短信版（简体中文）"),
+                ),
+                ("sms_en", models.TextField(max_length=2000, verbose_name="短信版 (English)")),
+                (
+                    "sms_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=2000,
+                        verbose_name="短信版（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "sms_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=2000,
+                        verbose_name="短信版（繁體中文，自動）",
+                    ),
+                ),
+                (
+                    "letter_zh_hans",
+                    models.TextField(
+                        max_length=8000, verbose_name="书面版（邮件或信件）（简体中文）"
+                    ),
+                ),
+                (
+                    "letter_en",
+                    models.TextField(
+                        max_length=8000, verbose_name="书面版（邮件或信件） (English)"
+                    ),
+                ),
+                (
+                    "letter_zh_hant",
+                    models.TextField(
+                        blank=True,
+                        help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
+                        max_length=8000,
+                        verbose_name="书面版（邮件或信件）（繁體中文，手寫）",
+                    ),
+                ),
+                (
+                    "letter_zh_hant_auto",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=8000,
+                        verbose_name="书面版（邮件或信件）（繁體中文，自動）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '消息模板',
-                'verbose_name_plural': '消息模板',
-                'ordering': ['order', 'id'],
+                "verbose_name": "消息模板",
+                "verbose_name_plural": "消息模板",
+                "ordering": ["order", "id"],
             },
         ),
     ]

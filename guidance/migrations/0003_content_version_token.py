@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0002_message_templates'),
+        ("guidance", "0002_message_templates"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contentversion',
-            name='token',
-            field=models.CharField(default='initial', max_length=32),
+            model_name="contentversion",
+            name="token",
+            field=models.CharField(default="initial", max_length=32),
         ),
     ]

@@ -4,40 +4,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0003_content_version_token'),
+        ("guidance", "0003_content_version_token"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='messagetemplate',
-            name='review_due',
-            field=models.DateField(blank=True, help_text='留空则为最近核对日期之后半年。', null=True, verbose_name='下次核对日期'),
+            model_name="messagetemplate",
+            name="review_due",
+            field=models.DateField(
+                blank=True,
+                help_text="留空则为最近核对日期之后半年。",
+                null=True,
+                verbose_name="下次核对日期",
+            ),
         ),
         migrations.AddField(
-            model_name='messagetemplate',
-            name='reviewed_by',
-            field=models.CharField(blank=True, help_text='最近一次核对事实的人。', max_length=80, verbose_name='核对人'),
+            model_name="messagetemplate",
+            name="reviewed_by",
+            field=models.CharField(
+                blank=True, help_text="最近一次核对事实的人。", max_length=80, verbose_name="核对人"
+            ),
         ),
         migrations.AddField(
-            model_name='pathpage',
-            name='review_due',
-            field=models.DateField(blank=True, help_text='留空则为最近核对日期之后半年。', null=True, verbose_name='下次核对日期'),
+            model_name="pathpage",
+            name="review_due",
+            field=models.DateField(
+                blank=True,
+                help_text="留空则为最近核对日期之后半年。",
+                null=True,
+                verbose_name="下次核对日期",
+            ),
         ),
         migrations.AddField(
-            model_name='pathpage',
-            name='reviewed_by',
-            field=models.CharField(blank=True, help_text='最近一次核对事实的人。', max_length=80, verbose_name='核对人'),
+            model_name="pathpage",
+            name="reviewed_by",
+            field=models.CharField(
+                blank=True, help_text="最近一次核对事实的人。", max_length=80, verbose_name="核对人"
+            ),
         ),
         migrations.AddField(
-            model_name='topic',
-            name='review_due',
-            field=models.DateField(blank=True, help_text='留空则为最近核对日期之后半年。', null=True, verbose_name='下次核对日期'),
+            model_name="topic",
+            name="review_due",
+            field=models.DateField(
+                blank=True,
+                help_text="留空则为最近核对日期之后半年。",
+                null=True,
+                verbose_name="下次核对日期",
+            ),
         ),
         migrations.AddField(
-            model_name='topic',
-            name='reviewed_by',
-            field=models.CharField(blank=True, help_text='最近一次核对事实的人。', max_length=80, verbose_name='核对人'),
+            model_name="topic",
+            name="reviewed_by",
+            field=models.CharField(
+                blank=True, help_text="最近一次核对事实的人。", max_length=80, verbose_name="核对人"
+            ),
         ),
     ]

@@ -3,7 +3,14 @@ import datetime
 from django.db import migrations
 
 CONTENT_MODELS = [
-    "section", "topic", "source", "pathpage", "pathstep", "notice", "question", "choice",
+    "section",
+    "topic",
+    "source",
+    "pathpage",
+    "pathstep",
+    "notice",
+    "question",
+    "choice",
     "messagetemplate",
 ]
 

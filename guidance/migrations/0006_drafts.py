@@ -4,85 +4,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0005_review_due_and_editors_group'),
+        ("guidance", "0005_review_due_and_editors_group"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='messagetemplate',
-            name='draft',
+            model_name="messagetemplate",
+            name="draft",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='messagetemplate',
-            name='draft_saved_at',
+            model_name="messagetemplate",
+            name="draft_saved_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='messagetemplate',
-            name='draft_saved_by',
+            model_name="messagetemplate",
+            name="draft_saved_by",
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
-            model_name='notice',
-            name='draft',
+            model_name="notice",
+            name="draft",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='notice',
-            name='draft_saved_at',
+            model_name="notice",
+            name="draft_saved_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='notice',
-            name='draft_saved_by',
+            model_name="notice",
+            name="draft_saved_by",
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
-            model_name='pathpage',
-            name='draft',
+            model_name="pathpage",
+            name="draft",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='pathpage',
-            name='draft_saved_at',
+            model_name="pathpage",
+            name="draft_saved_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='pathpage',
-            name='draft_saved_by',
+            model_name="pathpage",
+            name="draft_saved_by",
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
-            model_name='section',
-            name='draft',
+            model_name="section",
+            name="draft",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='section',
-            name='draft_saved_at',
+            model_name="section",
+            name="draft_saved_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='section',
-            name='draft_saved_by',
+            model_name="section",
+            name="draft_saved_by",
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
         migrations.AddField(
-            model_name='topic',
-            name='draft',
+            model_name="topic",
+            name="draft",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='topic',
-            name='draft_saved_at',
+            model_name="topic",
+            name="draft_saved_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='topic',
-            name='draft_saved_by',
+            model_name="topic",
+            name="draft_saved_by",
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
     ]

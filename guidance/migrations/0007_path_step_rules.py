@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('guidance', '0006_drafts'),
+        ("guidance", "0006_drafts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pathstep',
-            name='hide_when',
-            field=models.CharField(blank=True, help_text='写法同上：读者的回答符合其中任何一项时，问答结果不显示这一步。', max_length=500, verbose_name='不适用于'),
+            model_name="pathstep",
+            name="hide_when",
+            field=models.CharField(
+                blank=True,
+                help_text="写法同上：读者的回答符合其中任何一项时，问答结果不显示这一步。",
+                max_length=500,
+                verbose_name="不适用于",
+            ),
         ),
         migrations.AddField(
-            model_name='pathstep',
-            name='show_when',
-            field=models.CharField(blank=True, help_text='留空表示适用于所有人。填写标记（如 court）或“题目=选项”（如 court-type=judgment），用空格分开：读者的回答符合其中任何一项时，问答结果才显示这一步。', max_length=500, verbose_name='适用于'),
+            model_name="pathstep",
+            name="show_when",
+            field=models.CharField(
+                blank=True,
+                help_text="留空表示适用于所有人。填写标记（如 court）或“题目=选项”（如 court-type=judgment），用空格分开：读者的回答符合其中任何一项时，问答结果才显示这一步。",
+                max_length=500,
+                verbose_name="适用于",
+            ),
         ),
     ]

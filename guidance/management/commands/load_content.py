@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from guidance.content_files import ContentError, load_content
+from guidance.translation import regenerate_traditional
 
 
 class Command(BaseCommand):
@@ -15,5 +16,8 @@ class Command(BaseCommand):
         except ContentError as error:
             raise CommandError(f"The content files could not be read: {error}") from error
         self.stdout.write(f"Content: {report}.")
+        self.stdout.write(
+            f"Traditional Chinese generated again in {regenerate_traditional()} rows."
+        )
         for label in report.kept:
             self.stdout.write(f"  kept (edited in the admin): {label}")
