@@ -19,7 +19,9 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from . import tree as engine
+from .checks import describe
 from .history import compare_revisions
+from .markup import render_markdown
 from .models import (
     Choice,
     DraftModel,
@@ -32,8 +34,6 @@ from .models import (
     Source,
     Topic,
 )
-from .problems import describe
-from .rendering import render_markdown
 from .wizard import load_tree, tree_data
 
 admin.site.site_header = _("催收自助指引 · 内容管理")

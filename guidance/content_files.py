@@ -33,6 +33,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 
 from . import tree as engine
+from .checks import describe
 from .models import (
     PATH_KEYS,
     REVIEW_INTERVAL,
@@ -48,7 +49,6 @@ from .models import (
     Source,
     Topic,
 )
-from .problems import describe
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LANGUAGES = ("zh_hans", "en", "zh_hant")

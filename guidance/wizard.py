@@ -137,6 +137,22 @@ def load_state(tree: engine.Tree, raw: str | None) -> dict[str, tuple[str, ...]]
 # --- The result: what to do first, and why ------------------------------------------------------
 
 
+# Answers that call for a record of the collector's conduct and a complaint built from it.
+COMPLAINT_FACTS = frozenset(
+    {
+        "collector=night-calls",
+        "collector=many-calls",
+        "collector=third-party",
+        "collector=abuse",
+        "collector=impersonation",
+        "collector=public-posting",
+        "safety=threat",
+        "safety=door",
+        "safety=threat-publish",
+    }
+)
+
+
 @dataclass(frozen=True)
 class PlannedStep:
     step: PathStep
@@ -193,4 +209,9 @@ def result_plan(loaded: LoadedTree, texts: ResultTexts, answers: dict, route: en
             }
         )
     notices = [texts.notices[k] for k in recommendation.notices if k in texts.notices]
-    return {"paths": paths, "notices": notices, "summary": summary}
+    return {
+        "paths": paths,
+        "notices": notices,
+        "summary": summary,
+        "offer_complaint": bool(facts & COMPLAINT_FACTS),
+    }

@@ -8,8 +8,8 @@ import pytest
 from django.utils import translation
 
 from guidance.content_files import load_content, read_content
+from guidance.markup import render_markdown, sanitize_html
 from guidance.models import Choice, Notice, PathPage, Question, Section, Topic
-from guidance.rendering import render_markdown, sanitize_html
 
 pytestmark = pytest.mark.django_db
 

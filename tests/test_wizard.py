@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from guidance import tree as engine
 from guidance.models import Choice, PathStep, Question
 from guidance.wizard import STATE_SALT, load_tree
+from tests.wizard_routes import calm_route as calm_route_with
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -580,3 +581,13 @@ def test_a_reader_whose_debt_is_not_theirs_is_not_asked_what_they_can_pay(client
         answers[pending] = ("not-mine",) if pending == "overdue" else (calm_choice(question),)
     asked = [key for key, _ in engine.walk(tree, answers).answered]
     assert "pay" not in asked and "income" not in asked
+
+
+def test_a_reader_harassed_at_night_is_offered_the_log_and_the_complaint_flow(client):
+    tree = load_tree().tree
+    calm = _result_html(client, calm_route_with(tree, collector="official-only", safety="no"))
+    assert 'class="complaint-flow"' not in calm
+    html = _result_html(client, calm_route_with(tree, collector="night-calls", safety="no"))
+    flow = html[html.index('class="complaint-flow"') :]
+    assert 'href="/en/log/"' in flow.split("</p>")[0]
+    assert 'href="/en/complaint/"' in flow.split("</p>")[0]

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from ..rendering import render_markdown
+from ..markup import render_markdown
 
 register = template.Library()
 
