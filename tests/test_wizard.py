@@ -591,3 +591,14 @@ def test_a_reader_harassed_at_night_is_offered_the_log_and_the_complaint_flow(cl
     flow = html[html.index('class="complaint-flow"') :]
     assert 'href="/en/log/"' in flow.split("</p>")[0]
     assert 'href="/en/complaint/"' in flow.split("</p>")[0]
+
+
+def test_a_reader_whose_debt_is_not_theirs_is_not_told_to_budget_or_offer_a_plan(client):
+    tree = load_tree().tree
+    route = calm_route_with(tree, overdue="not-mine", collector="official-only", safety="no")
+    html = _result_html(client, route)
+    assert 'data-notice="not-mine"' in html
+    assert html.index('data-notice="not-mine"') < html.index('data-path="')
+    assert 'data-path="communicate"' in html  # shown, but without the repayment steps
+    for title in ("Work out what you can really pay", "Offer a plan you can keep"):
+        assert f"<strong>{title}" not in html, title
