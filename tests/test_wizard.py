@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from guidance import tree as engine
 from guidance.models import Choice, PathStep, Question
 from guidance.wizard import STATE_SALT, load_tree
+from tests.wizard_routes import calm_choice
 from tests.wizard_routes import calm_route as calm_route_with
 
 pytestmark = pytest.mark.django_db
@@ -51,11 +52,6 @@ def walk_route(client, route, language="en"):
             url = re.search(r'class="button" href="([^"]+)"', page).group(1)
     assert url == f"/{language}/wizard/result/"
     return client.get(url)
-
-
-def calm_choice(question) -> str:
-    """A choice of `question` that raises no emergency, so the next page is the next question."""
-    return next(c.key for c in question.choices if not question.emergency_flags([c.key]))
 
 
 def rule_tokens() -> set[str]:
@@ -562,11 +558,7 @@ def test_each_situation_the_wizard_now_knows_leads_to_its_own_advice(
     client, question_key, choice_key, expected
 ):
     tree = load_tree().tree
-    answers = {}
-    while (pending := engine.walk(tree, answers).pending) is not None:
-        question = tree.question(pending)
-        answers[pending] = (choice_key,) if pending == question_key else (calm_choice(question),)
-    route = engine.walk(tree, answers).answered
+    route = calm_route_with(tree, **{question_key: choice_key})
     assert (question_key, (choice_key,)) in route
     html = _result_html(client, route)
     for text in expected:
@@ -575,11 +567,7 @@ def test_each_situation_the_wizard_now_knows_leads_to_its_own_advice(
 
 def test_a_reader_whose_debt_is_not_theirs_is_not_asked_what_they_can_pay(client):
     tree = load_tree().tree
-    answers = {}
-    while (pending := engine.walk(tree, answers).pending) is not None:
-        question = tree.question(pending)
-        answers[pending] = ("not-mine",) if pending == "overdue" else (calm_choice(question),)
-    asked = [key for key, _ in engine.walk(tree, answers).answered]
+    asked = [key for key, _ in calm_route_with(tree, overdue="not-mine")]
     assert "pay" not in asked and "income" not in asked
 
 
