@@ -7,6 +7,7 @@ its own database; otherwise against a SQLite file.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -232,11 +233,11 @@ class Cable:
                 client, _ = self.listener.accept()
             except OSError:  # the listener was closed
                 return
-            if self.down:
-                client.close()
-                continue
             server = socket.create_connection(self.target)
             with self.lock:
+                if self.down:
+                    client.close(), server.close()
+                    continue
                 self.open |= {client, server}
             threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
@@ -247,17 +248,19 @@ class Cable:
                 sink.sendall(data)
         except OSError:
             pass
-        for end in (source, sink):
-            with self.lock:
+        # Closing under the lock that cut() holds: cut() never meets a socket already closed.
+        with self.lock:
+            for end in (source, sink):
                 self.open.discard(end)
-            end.close()
+                end.close()
 
     def cut(self):
         self.down = True
         with self.lock:
-            ends, self.open = list(self.open), set()
-        for end in ends:
-            end.shutdown(socket.SHUT_RDWR)
+            for end in self.open:
+                with contextlib.suppress(OSError):  # the far end may have hung up already
+                    end.shutdown(socket.SHUT_RDWR)
+            self.open = set()
 
     def mend(self):
         self.down = False
