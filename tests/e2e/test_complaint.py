@@ -21,6 +21,8 @@ from django.db import models
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.e2e.contact_log import add_entry
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MARKER = "QZX5520mark"
@@ -77,21 +79,6 @@ COUNTS = (
     "其中 3 次在晚上 22 点到早上 8 点之间，1 次联系了我的家人、同事或朋友，1 次有威胁、辱骂或恐吓，"
     "1 次冒充公安、法院或律师，1 次要求转账到个人账户。"
 )
-FLAG_BOXES = {
-    flag: f"#log-flag-{flag}"
-    for flag in ("night", "threat", "third-party", "impersonation", "personal-account")
-}
-
-
-def add_entry(page, entry):
-    page.locator("#log-when").fill(entry["when"])
-    page.locator("#log-channel").select_option(entry["channel"])
-    page.locator("#log-who").fill(entry["who"])
-    page.locator("#log-what").fill(entry["what"])
-    for flag in entry["flags"]:
-        page.locator(FLAG_BOXES[flag]).check()
-    page.get_by_role("button", name="保存这条记录", exact=True).click()
-    expect(page.locator("#log-form .copy-status")).to_have_text("已保存。")
 
 
 def record_requests(page) -> list[dict]:
@@ -140,7 +127,7 @@ def test_from_log_entries_to_a_counted_complaint_and_the_ladder(
     # Several entries of different kinds.
     page.goto("/zh-hans/log/")
     for entry in ENTRIES:
-        add_entry(page, entry)
+        add_entry(page, entry, "保存这条记录", "已保存。")
     rows = page.locator("#log-table tbody tr")
     expect(rows).to_have_count(5)
 

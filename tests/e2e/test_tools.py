@@ -15,6 +15,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.e2e import contact_log
+from tests.e2e.contact_log import FLAG_BOXES
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -263,25 +266,10 @@ SECOND = {
         "third parties contacted",
     ),
 }
-FLAG_BOXES = {
-    flag: f"#log-flag-{flag}"
-    for flag in ("night", "threat", "third-party", "impersonation", "personal-account")
-}
 
 
 def add_entry(page, entry):
-    page.locator("#log-when").fill(entry["when"])
-    page.locator("#log-channel").select_option(entry["channel"])
-    page.locator("#log-who").fill(entry["who"])
-    page.locator("#log-what").fill(entry["what"])
-    for flag in entry["flags"]:
-        page.locator(FLAG_BOXES[flag]).check()
-    page.get_by_role("button", name="Save this entry", exact=True).click()
-    expect(page.locator("#log-form .copy-status")).to_have_text("Saved.")
-    # The form is ready for the next entry.
-    expect(page.locator("#log-what")).to_have_value("")
-    for box in FLAG_BOXES.values():
-        expect(page.locator(box)).not_to_be_checked()
+    contact_log.add_entry(page, entry, "Save this entry", "Saved.")
 
 
 def entry_rows(page):
