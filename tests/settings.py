@@ -7,7 +7,7 @@ Nothing here is reachable from portal/settings.py: production has no switch that
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-key-" + "a1b2c3d4e5f6g7h8i9j0" * 3)
-os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+os.environ["ALLOWED_HOSTS"] = "localhost,127.0.0.1,[::1]"  # the live server answers on both names
 os.environ["HTTPS"] = "0"
 
 from portal.settings import *  # noqa: E402, F403
