@@ -19,6 +19,7 @@ from django.utils import timezone
 from guidance import tree as engine
 from guidance.models import MessageTemplate, Section
 from guidance.wizard import load_tree
+from tests.wizard_routes import calm_choice
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,8 +93,7 @@ def pages_of_every_type(language: str) -> dict[str, bytes]:
     get("wizard-help-now", client.post(url, {"choice": [danger]})["Location"])
     answers = {tree.start: (danger,)}
     while (pending := engine.walk(tree, answers).pending) is not None:
-        question = tree.question(pending)
-        calm = next(c.key for c in question.choices if not question.emergency_flags([c.key]))
+        calm = calm_choice(tree.question(pending))
         url = client.post(f"/{language}/wizard/q/{pending}/", {"choice": [calm]})["Location"]
         answers[pending] = (calm,)
     get("wizard-result", url)
