@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from guidance import tree as engine
 from guidance.models import Choice, PathStep, Question
-from guidance.wizard import STATE_SALT, load_tree
+from guidance.wizard import load_tree, seal
 from tests.wizard_routes import calm_choice
 from tests.wizard_routes import calm_route as calm_route_with
 
@@ -247,13 +247,13 @@ def test_the_answers_live_only_in_a_signed_cookie_and_pages_are_not_cached(clien
         "garbage",
         "",
         "a" * 5000,
-        signing.dumps({"v": "stale-tree", "a": []}, salt=STATE_SALT),
-        signing.dumps({"v": None, "a": "x"}, salt=STATE_SALT),
-        signing.dumps([1, 2, 3], salt=STATE_SALT),
-        signing.dumps({"v": "x"}, salt="another-salt"),
+        seal({"v": "stale-tree", "a": []}),
+        seal({"v": None, "a": "x"}),
+        seal([1, 2, 3]),
+        signing.dumps({"v": "x"}, salt="guidance.wizard.state"),  # signed, as before encryption
     ],
-    # Signed values carry a timestamp: stable ids keep xdist's workers collecting the same tests.
-    ids=["garbage", "empty", "huge", "stale-tree", "bad-shape", "not-a-dict", "wrong-salt"],
+    # Sealed values carry a timestamp: stable ids keep xdist's workers collecting the same tests.
+    ids=["garbage", "empty", "huge", "stale-tree", "bad-shape", "not-a-dict", "only-signed"],
 )
 def test_a_tampered_or_stale_state_restarts_politely(client, cookie):
     client.cookies["wizard"] = cookie
@@ -272,9 +272,7 @@ def test_a_tampered_or_stale_state_restarts_politely(client, cookie):
 
 def test_forged_answers_inside_a_valid_signature_restart(client):
     tree = load_tree().tree
-    client.cookies["wizard"] = signing.dumps(
-        {"v": tree.digest, "a": [[tree.start, ["not-a-choice"]]]}, salt=STATE_SALT
-    )
+    client.cookies["wizard"] = seal({"v": tree.digest, "a": [[tree.start, ["not-a-choice"]]]})
     r = client.get("/en/wizard/result/", follow=True)
     assert r.redirect_chain[-1][0] == "/en/wizard/?note=invalid"
     assert "could not read your saved answers" in r.content.decode()
@@ -353,7 +351,7 @@ def test_the_system_check_fails_on_a_broken_tree():
 
 # What a browser can put in a cookie header: printable ASCII.
 cookie_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=400) | st.just(
-    signing.dumps({"v": "x", "a": [["overdue", ["x"]]]}, salt=STATE_SALT)
+    seal({"v": "x", "a": [["overdue", ["x"]]]})
 )
 junk_text = st.text(max_size=300) | st.sampled_from(["", "\x00", "💥" * 50, "overdue", "x" * 5000])
 

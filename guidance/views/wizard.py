@@ -1,4 +1,4 @@
-"""The wizard: one question per screen, answers kept only in a signed cookie in the browser.
+"""The wizard: one question per screen, answers kept only in an encrypted cookie in the browser.
 
 Without JavaScript every step is a plain form: POST, then redirect, then GET. With htmx the same
 views return just the step (the template partial) and push the step's URL.
