@@ -36,6 +36,7 @@ def _note_text(code: str | None) -> str:
             "你的回答没有保存在我们这里，请重新回答。"
         ),
         "moved": _("这道题和你前面的回答对不上，我们带你回到了该答的那一题。"),
+        "reask": _("我们没能读懂你对这道题保存的回答（可能问题已经更新），请再回答一次。其他回答都还在。"),
         "restarted": _("已清除你的回答，可以重新开始。"),
     }.get(code or "", "")
 
@@ -85,7 +86,7 @@ def _page(request: HtmxHttpRequest, template_name: str, context: dict) -> HttpRe
 def _step_url(route: engine.Walk) -> str:
     if route.complete:
         return _url("wizard-result")
-    return _url("wizard-question", route.pending)
+    return _url("wizard-question", route.pending, note="reask" if route.refused else None)
 
 
 @never_cache
@@ -120,7 +121,7 @@ def restart(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _render_question(
-    request, loaded, route, answers, key, *, note="", error="", selected=None
+    request, loaded, route, answers, key, *, note="", error="", selected=None, dropping=()
 ) -> HttpResponse:
     question = loaded.questions[key]
     position = route.asked.index(key) + 1 if key in route.asked else len(route.asked) + 1
@@ -134,6 +135,7 @@ def _render_question(
         "back_url": _url("wizard-question", back_key) if back_key else _url("wizard"),
         "error": error,
         "note": note,
+        "dropping": dropping,
     }
     return _page(request, "wizard/question.html", context)
 
@@ -182,12 +184,18 @@ def question(request: HtmxHttpRequest, key: str) -> HttpResponse:
         return _render_question(
             request, loaded, route, answers, key, note=note, error=error, selected=chosen
         )
-    if problem:  # a value the form never offered
-        return _restart()
+    if problem:  # a value the form never offered: ask this question again, keep the rest
+        error = _("这个答案不在这道题的选项里，请从下面的选项中选择。")
+        return _render_question(request, loaded, route, answers, key, note=note, error=error)
 
-    answers[key] = chosen
-    new_route = engine.walk(loaded.tree, answers)
+    new_route = engine.walk(loaded.tree, {**answers, key: chosen})
     kept = dict(new_route.answered)  # answers that left the route are forgotten
+    # A change that takes later questions off the route asks first, naming what would be lost.
+    dropping = [loaded.questions[k] for k in route.asked if k != key and k not in kept]
+    if dropping and request.POST.get("confirm") != "discard":
+        return _render_question(
+            request, loaded, route, answers, key, selected=chosen, dropping=dropping
+        )
     # Danger or crisis: emergency help comes before the next question.
     help_first = bool(node.emergency_flags(chosen))
     next_url = _url("wizard-help-now") if help_first else _step_url(new_route)
