@@ -422,7 +422,7 @@ def validate(tree: Tree) -> list[Problem]:
         problems.append(Problem("cycle", cycle[0], detail=" → ".join(cycle)))
         return problems
 
-    longest = _longest_route(tree)
+    longest = questions_left(tree)[tree.start]  # the questions on the longest route
     if longest > MAX_ROUTE_LENGTH:
         problems.append(Problem("too-long", tree.start, detail=str(longest)))
 
@@ -476,20 +476,6 @@ def _find_cycle(tree: Tree) -> list[str]:
             if cycle:
                 return cycle
     return []
-
-
-def _longest_route(tree: Tree) -> int:
-    """The number of questions on the longest route from the start (the graph must be acyclic)."""
-    memo: dict[str, int] = {}
-
-    def length(key: str) -> int:
-        if key not in memo:
-            question = tree.question(key)
-            targets = [t for t in _edges(question) if tree.question(t) is not None]
-            memo[key] = 1 + max((length(t) for t in targets), default=0)
-        return memo[key]
-
-    return length(tree.start)
 
 
 def _advantage(choice: Choice, path: str) -> int:
