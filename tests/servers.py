@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -207,7 +206,9 @@ def gunicorn(
                 try:
                     urllib.request.urlopen(f"{base}/healthz", timeout=1, context=context)
                     break
-                except (urllib.error.URLError, ConnectionError):
+                # Refused, reset, timed out or a TLS handshake cut short: all OSErrors, all "not
+                # yet" while the workers boot (a busy machine makes a 1 s read time out).
+                except OSError:
                     if process.poll() is not None:
                         log.seek(0)
                         raise RuntimeError(f"gunicorn did not start:\n{log.read()}") from None
