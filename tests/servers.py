@@ -1,20 +1,24 @@
 """The site started as in production, for tests/test_servers.py, `make bench` and `make load`:
 a fresh database (a SQLite file or a new PostgreSQL database), manage.py against it, and
-gunicorn with portal/gunicorn.conf.py and DEBUG off."""
+gunicorn with portal/gunicorn.conf.py and DEBUG off, over plain HTTP or, with a throwaway
+certificate, TLS (tests/test_observatory.py)."""
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +43,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def production_env(database_url: str, **overrides: str) -> dict:
-    """The environment of a production server on loopback (DEBUG off, a real-length secret)."""
+def production_env(database_url: str, **overrides: str | None) -> dict:
+    """The environment of a production server on loopback (DEBUG off, a real-length secret).
+    An override of None leaves that variable unset, to the settings' own default."""
     env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update(
         {
@@ -52,7 +57,7 @@ def production_env(database_url: str, **overrides: str) -> dict:
             **overrides,
         }
     )
-    return env
+    return {name: value for name, value in env.items() if value is not None}
 
 
 def manage(database_url: str, *args: str, **env: str) -> str:
@@ -77,30 +82,133 @@ def prepare(database_url: str) -> str:
     return database_url
 
 
+@dataclass(frozen=True)
+class TLS:
+    """A server certificate and its key, and the CA that signed it (for the clients to trust)."""
+
+    certfile: Path
+    keyfile: Path
+    cafile: Path
+
+
+def throwaway_tls(directory: Path, host: str = "localhost") -> TLS:
+    """A CA made for this run and a certificate it signs for `host` and 127.0.0.1, valid for a
+    day: clients that trust the CA (and only they) verify the server as they would a real one."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def certificate(subject, issuer, public_key, signing_key, extensions):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+        )
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key, server_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca_name = "Throwaway test CA"
+    ca = certificate(
+        ca_name,
+        ca_name,
+        ca_key.public_key(),
+        ca_key,
+        [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (
+                x509.KeyUsage(
+                    digital_signature=False,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                True,
+            ),
+        ],
+    )
+    server = certificate(
+        host,
+        ca_name,
+        server_key.public_key(),
+        ca_key,
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (
+                x509.SubjectAlternativeName(
+                    [x509.DNSName(host), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                False,
+            ),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+        ],
+    )
+    tls = TLS(directory / "server.pem", directory / "server-key.pem", directory / "ca.pem")
+    tls.cafile.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    tls.certfile.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    tls.keyfile.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return tls
+
+
 @contextmanager
-def gunicorn(database_url: str, workers: int | None = None, app: str = "portal.wsgi", **env: str):
-    """A gunicorn serving `app` on a free port; yields its base URL once /healthz answers.
-    `workers` defaults to gunicorn.conf.py's (twice the CPUs, plus one)."""
-    port = free_port()
+def gunicorn(
+    database_url: str,
+    workers: int | None = None,
+    app: str = "portal.wsgi",
+    port: int | None = None,
+    tls: TLS | None = None,
+    host: str = "127.0.0.1",
+    **env: str | None,
+):
+    """A gunicorn serving `app` on 127.0.0.1:`port` (a free port by default), over TLS with
+    `tls`; yields its base URL, named `host`, once /healthz answers. `workers` defaults to
+    gunicorn.conf.py's (twice the CPUs, plus one)."""
+    port = port or free_port()
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
+    tls_args = ["--certfile", str(tls.certfile), "--keyfile", str(tls.keyfile)] if tls else []
+    context = ssl.create_default_context(cafile=tls.cafile) if tls else None
     # A file, not a pipe: gunicorn logs every 503's exception, and a full pipe would stop it.
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             [GUNICORN, app, "--config", "portal/gunicorn.conf.py"]
-            + ["--bind", f"127.0.0.1:{port}"],
+            + ["--bind", f"127.0.0.1:{port}", *tls_args],
             cwd=ROOT,
             env=production_env(database_url, **env),
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
-        base = f"http://127.0.0.1:{port}"
+        base = f"{'https' if tls else 'http'}://{host}:{port}"
         try:
             for _ in range(200):
                 try:
-                    urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                    urllib.request.urlopen(f"{base}/healthz", timeout=1, context=context)
                     break
-                except (urllib.error.URLError, ConnectionError):
+                # Refused, reset, timed out or a TLS handshake cut short: all OSErrors, all "not
+                # yet" while the workers boot (a busy machine makes a 1 s read time out).
+                except OSError:
                     if process.poll() is not None:
                         log.seek(0)
                         raise RuntimeError(f"gunicorn did not start:\n{log.read()}") from None
