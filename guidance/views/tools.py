@@ -87,8 +87,6 @@ def _carried_in(query) -> dict[str, str]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def message_detail(request, slug):
-    if request.method == "GET" and not request.GET:
-        return _blank_composer(request, slug)
     preview = "preview" in request.GET and request.user.is_staff
     templates = MessageTemplate.objects.all() if preview else MessageTemplate.objects.published()
     template = get_object_or_404(templates, slug=slug)
@@ -119,17 +117,6 @@ def message_detail(request, slug):
             context["ladder_query"] = urlencode(
                 {"route": escalation.guess_route(lender) or "ant", "sent": today().isoformat()}
             )
-    return render(request, "tools/message.html", context)
-
-
-def _blank_composer(request, slug):
-    """The composer before anything is typed."""
-    template = get_object_or_404(MessageTemplate.objects.published(), slug=slug)
-    context = {
-        "template": template,
-        "form": ComposerForm(fields=template.field_list),
-        **_log_labels(),
-    }
     return render(request, "tools/message.html", context)
 
 
