@@ -441,46 +441,39 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        choices = []
-        for form in self.forms:
-            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                continue
-            data = form.cleaned_data
-            choices.append(
-                {
-                    "key": data["key"],
-                    "next": data.get("next_key", ""),
-                    "order": data.get("order", 0),
-                    "weights": {
-                        "communicate": data.get("weight_communicate", 0),
-                        "rights": data.get("weight_rights", 0),
-                        "professional": data.get("weight_professional", 0),
-                    },
-                    "flags": [f.strip() for f in data.get("flags", "").split(",") if f.strip()],
-                    "exclusive": data.get("exclusive", False),
-                }
-            )
-        problems = proposed_tree_problems(self.instance, sorted(choices, key=lambda c: c["order"]))
+        # Each form has put its cleaned values on its (unsaved) choice.
+        kept = [
+            f.instance for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        problems = proposed_tree_problems(self.instance, sorted(kept, key=lambda c: c.order))
         if problems:
             raise ValidationError([describe(p) for p in problems])
 
 
-def proposed_tree_problems(question: Question, choices: list[dict]) -> list[engine.Problem]:
-    """The validator's findings for the tree as it would be after saving `question`."""
+def proposed_tree_problems(question: Question, choices: list[Choice]) -> list[engine.Problem]:
+    """The validator's findings for the tree as it would be after saving `question` with
+    `choices`."""
     others = list(Question.objects.exclude(pk=question.pk).prefetch_related("choices"))
-    data = tree_data(others)
     proposed = {
         "key": question.key,
         "kind": question.kind,
         "next": question.next_key,
-        "choices": choices,
+        "choices": [
+            {
+                "key": c.key,
+                "next": c.next_key,
+                "weights": {path: getattr(c, f"weight_{path}") for path in engine.PATHS},
+                "flags": c.flag_list,
+                "exclusive": c.exclusive,
+            }
+            for c in choices
+        ],
     }
     ordered = sorted(
-        [(q.order, q.pk or 0, d) for q, d in zip(others, data["questions"], strict=True)]
-        + [(question.order, question.pk or 0, proposed)],
-        key=lambda item: (item[0], item[1]),
+        [*zip(others, tree_data(others)["questions"], strict=True), (question, proposed)],
+        key=lambda pair: (pair[0].order, pair[0].pk or 0),
     )
-    questions = [item[2] for item in ordered]
+    questions = [data for _, data in ordered]
     return engine.validate(
         engine.build_tree({"start": questions[0]["key"], "questions": questions})
     )

@@ -107,22 +107,15 @@ class Key:
         return _type_problems(value, self.type)
 
 
-class Joined(Key):
-    """Names listed in the files, one comma-separated text in the model."""
+@dataclasses.dataclass(frozen=True)
+class Listed(Key):
+    """Names listed in the files, one text in the model: "danger, scam" (flags, a template's
+    fields) or "court court-type=judgment" (a step's rules; tree.parse_rule reads both)."""
+
+    separator: str = ", "
 
     def load(self, value) -> dict:
-        return {self.fields[0]: ", ".join(value)}
-
-    def dump(self, row):
-        return [name.strip() for name in getattr(row, self.fields[0]).split(",") if name.strip()]
-
-
-class Rule(Key):
-    """`show_when = ["court", "court-type=judgment"]`: tokens in the files, one spaced text in the
-    model (see tree.parse_rule)."""
-
-    def load(self, value) -> dict:
-        return {self.fields[0]: " ".join(value)}
+        return {self.fields[0]: self.separator.join(value)}
 
     def dump(self, row):
         return list(engine.parse_rule(getattr(row, self.fields[0])))
@@ -207,9 +200,9 @@ SOURCE = Kind("source", Source, (Key("url", default="", omit_empty=True),), inli
 TOPIC = Kind("topic", Topic, (SLUG, PUBLISHED, *REVIEW), "slug", {"sources": SOURCE})
 SECTION = Kind("section", Section, (SLUG, PUBLISHED, LAST_REVIEWED), "slug", {"topics": TOPIC})
 RELATED = Links("related_topics", list, default=[])
-STEP_RULES = (
-    Rule("show_when", list, default=[], omit_empty=True),
-    Rule("hide_when", list, default=[], omit_empty=True),
+STEP_RULES = tuple(
+    Listed(name, list, default=[], omit_empty=True, separator=" ")
+    for name in ("show_when", "hide_when")
 )
 STEP = Kind("step", PathStep, STEP_RULES, inline=True)
 PATH = Kind("path", PathPage, (KEY, *REVIEW, RELATED), "key", {"steps": STEP})
@@ -218,13 +211,13 @@ CHOICE_KEYS = (
     KEY,
     NEXT,
     Weights("weights", dict, default={}),
-    Joined("flags", list, default=[]),
+    Listed("flags", list, default=[]),
     Key("exclusive", bool, default=False),
 )
 CHOICE = Kind("choice", Choice, CHOICE_KEYS, "key", inline=True)
 QUESTION_KEYS = (KEY, Key("kind", default=Question.SINGLE), NEXT)
 QUESTION = Kind("question", Question, QUESTION_KEYS, "key", {"choices": CHOICE})
-MESSAGE_KEYS = (SLUG, PUBLISHED, *REVIEW, Joined("fields", list, default=[]))
+MESSAGE_KEYS = (SLUG, PUBLISHED, *REVIEW, Listed("fields", list, default=[]))
 MESSAGE = Kind("message", MessageTemplate, MESSAGE_KEYS, "slug")
 NOTICES = Kind("notices.toml", None, children={"notices": NOTICE})
 START = Key("start", default="")
@@ -551,28 +544,32 @@ def _draft_problems(kind: Kind, table, where: str) -> list[str]:
     return problems
 
 
-def _model_problems(kind: Kind, data: dict, where: str, position: int) -> list[str]:
+def _model_problems(kind: Kind, data: dict, where: str, position: int, tree) -> list[str]:
     """The model's own validation (lengths, formats, choices, required texts, clean()) of one
-    item, each problem named by its key in the files."""
+    item, and a step's rules against the wizard in the files, each named by its key there."""
     values = _values(kind, data, position, resolve=False)
     fields = {f.attname: f for f in kind.model._meta.concrete_fields}
     row = kind.model(**{name: value for name, value in values.items() if name in fields})
     parents = [f.name for f in fields.values() if f.is_relation]
+    errors: dict[str, list[str]] = {}
     try:
         row.full_clean(exclude=parents, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
-        file_keys = {f"{n}_{lang}": f"[{lang}] {n}" for n in kind.texts for lang in LANGUAGES}
-        file_keys |= {name: key.name for key in kind.keys for name in key.fields}
-        file_keys |= {f"weight_{path}": f"weights.{path}" for path in engine.PATHS}
-        file_keys["draft_saved_by"] = "[draft] saved_by"
-        return [
-            f"{where}: {message}"
-            if name == NON_FIELD_ERRORS
-            else f"{where}: {file_keys.get(name, name)}: {message}"
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    return []
+        errors = error.message_dict
+    if kind is STEP and tree is not None:
+        for name, text in row.rule_errors(tree).items():
+            errors.setdefault(name, []).append(text)
+    file_keys = {f"{n}_{lang}": f"[{lang}] {n}" for n in kind.texts for lang in LANGUAGES}
+    file_keys |= {name: key.name for key in kind.keys for name in key.fields}
+    file_keys |= {f"weight_{path}": f"weights.{path}" for path in engine.PATHS}
+    file_keys["draft_saved_by"] = "[draft] saved_by"
+    return [
+        f"{where}: {message}"
+        if name == NON_FIELD_ERRORS
+        else f"{where}: {file_keys.get(name, name)}: {message}"
+        for name, messages in errors.items()
+        for message in messages
+    ]
 
 
 def _reference_problems(items: list[tuple]) -> list[str]:
@@ -608,21 +605,6 @@ def _reference_problems(items: list[tuple]) -> list[str]:
     ]
 
 
-def _step_rule_problems(items: list[tuple], wizards: list[dict]) -> list[str]:
-    """Step rules that name a question, choice or flag the wizard in the files does not have."""
-    if not wizards:
-        return []
-    tree = engine.build_tree(wizards[0])
-    problems = []
-    for kind, data, where, *_ in items:
-        if kind is STEP:
-            step = PathStep(**{k: " ".join(data.get(k, [])) for k in ("show_when", "hide_when")})
-            problems += [
-                f"{where}: {name}: {text}" for name, text in step.rule_errors(tree).items()
-            ]
-    return problems
-
-
 def read_content(directory: Path = CONTENT_DIR) -> dict[str, list[dict]]:
     """The data of the files in `directory`, by layout ("sections", "paths", ...), or
     ContentProblems listing everything wrong with them (file, item, key and what is wrong)."""
@@ -633,15 +615,13 @@ def read_content(directory: Path = CONTENT_DIR) -> dict[str, list[dict]]:
             p for kind, data, where, *_ in items for p in _shape_problems(kind, data, where)
         ]
     if not problems:
+        # At most one: the wizard is a single file.
+        tree = next((engine.build_tree(wizard) for wizard in content["wizard"]), None)
         for kind, data, where, position, _ in items:
-            problems += _model_problems(kind, data, where, position) if kind.model else []
+            problems += _model_problems(kind, data, where, position, tree) if kind.model else []
         problems += _reference_problems(items)
-        problems += [
-            f"wizard.toml: {describe(problem)}"
-            for wizard in content["wizard"]
-            for problem in engine.validate(engine.build_tree(wizard))
-        ]
-        problems += _step_rule_problems(items, content["wizard"])
+        if tree is not None:
+            problems += [f"wizard.toml: {describe(problem)}" for problem in engine.validate(tree)]
     if problems:
         raise ContentProblems(problems)
     return content
@@ -711,18 +691,10 @@ def _draft_data(row) -> dict:
 
 
 def _all_rows(kind: Kind) -> list:
-    rows = list(kind.model.objects.prefetch_related(*_inside(kind)))
+    rows = list(kind.model.objects.all())
     if not kind.ordered:  # sorted here: the database's collation could order them otherwise
         rows.sort(key=lambda row: getattr(row, kind.identity))
     return rows
-
-
-def _inside(kind: Kind) -> list[str]:
-    """The lookups that prefetch everything inside `kind`'s rows."""
-    names = [key.name for key in kind.keys if isinstance(key, Links)]
-    for list_key, child in kind.children.items():
-        names += [list_key, *(f"{list_key}__{name}" for name in _inside(child))]
-    return names
 
 
 def toml_text(data: dict) -> str:

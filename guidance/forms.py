@@ -30,42 +30,27 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-class FutureDateField(forms.DateField):
-    default_error_messages = {
-        "past": _("请填写今天或以后的日期。"),
-        "far": _("请填写一年以内的日期。"),
-    }
+class DateWithinField(forms.DateField):
+    """A date from `earliest` to `latest` days after today (negative: before today)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, earliest: int, latest: int, **kwargs):
         kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
         super().__init__(**kwargs)
+        self.earliest, self.latest = earliest, latest
 
     def validate(self, value):
         super().validate(value)
-        if value and value < today():
-            raise forms.ValidationError(self.error_messages["past"], code="past")
-        if value and value > today() + datetime.timedelta(days=366):
-            raise forms.ValidationError(self.error_messages["far"], code="far")
+        if value and value < today() + datetime.timedelta(days=self.earliest):
+            raise forms.ValidationError(self.error_messages["early"], code="early")
+        if value and value > today() + datetime.timedelta(days=self.latest):
+            raise forms.ValidationError(self.error_messages["late"], code="late")
 
 
-class PastDateField(forms.DateField):
-    """A day that has already come: today, or within the last two years."""
-
-    default_error_messages = {
-        "future": _("请填写今天或以前的日期。"),
-        "old": _("请填写两年以内的日期。"),
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
-        super().__init__(**kwargs)
-
-    def validate(self, value):
-        super().validate(value)
-        if value and value > today():
-            raise forms.ValidationError(self.error_messages["future"], code="future")
-        if value and value < today() - datetime.timedelta(days=731):
-            raise forms.ValidationError(self.error_messages["old"], code="old")
+def future_date_field(label) -> DateWithinField:
+    messages = {"early": _("请填写今天或以后的日期。"), "late": _("请填写一年以内的日期。")}
+    return DateWithinField(
+        label=label, required=False, earliest=0, latest=366, error_messages=messages
+    )
 
 
 AMOUNT_DECORATIONS = frozenset(",，¥￥元")
@@ -128,7 +113,7 @@ def composer_fields() -> dict[str, forms.Field]:
         "offer_amount": money_field(
             _("你每月实际能还的金额（元）"), _("只写你确实能做到的数。可以先用“预算”工具算一算。")
         ),
-        "offer_start": FutureDateField(label=_("第一次还款的日期"), required=False),
+        "offer_start": future_date_field(_("第一次还款的日期")),
         "reply_days": forms.IntegerField(
             label=_("请对方在几天内回复"),
             required=False,
@@ -136,7 +121,7 @@ def composer_fields() -> dict[str, forms.Field]:
             max_value=60,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         ),
-        "pause_until": FutureDateField(label=_("你会在哪天之前给出还款方案"), required=False),
+        "pause_until": future_date_field(_("你会在哪天之前给出还款方案")),
         "incidents": PlainCharField(
             label=_("发生了什么（每行一件：日期、时间、经过）"),
             max_length=2000,
@@ -147,7 +132,17 @@ def composer_fields() -> dict[str, forms.Field]:
             ),
             widget=forms.Textarea(attrs={"rows": 5, **off}),
         ),
-        "complained_on": PastDateField(label=_("你向平台或银行投诉的日期"), required=False),
+        # A day that has already come: today, or within the last two years.
+        "complained_on": DateWithinField(
+            label=_("你向平台或银行投诉的日期"),
+            required=False,
+            earliest=-731,
+            latest=0,
+            error_messages={
+                "early": _("请填写两年以内的日期。"),
+                "late": _("请填写今天或以前的日期。"),
+            },
+        ),
         "lender_reply": PlainCharField(
             label=_("对方的答复（没有答复就留空）"),
             max_length=300,

@@ -15,38 +15,23 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-MASKED_PATHS = [(re.compile(r"/wizard/q/[^/?#\s]+/"), "/wizard/q/*/")]
+WIZARD_QUESTION = re.compile(r"/wizard/q/[^/?#\s]+/")
+MASKED_QUESTION = "/wizard/q/*/"
 # In free text (a Referer in a CSRF message, say) a query string may hold search terms.
 QUERY_STRING = re.compile(r"\?[^\s\"'<>]+")
 
 logger = logging.getLogger("portal.requests")
 
 # Browser features the portal never uses, turned off for every response.
-PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in (
-        "accelerometer",
-        "autoplay",
-        "camera",
-        "display-capture",
-        "encrypted-media",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "usb",
-        "interest-cohort",
-        "browsing-topics",
-    )
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
 )
 
 
 def safe_path(path: str) -> str:
-    for pattern, replacement in MASKED_PATHS:
-        path = pattern.sub(replacement, path)
-    return path[:200]
+    return WIZARD_QUESTION.sub(MASKED_QUESTION, path)[:200]
 
 
 class JsonFormatter(logging.Formatter):
@@ -118,6 +103,4 @@ class MaskPathsFilter(logging.Filter):
 
 
 def masked_text(text: str) -> str:
-    for pattern, replacement in MASKED_PATHS:
-        text = pattern.sub(replacement, text)
-    return QUERY_STRING.sub("?*", text)
+    return QUERY_STRING.sub("?*", WIZARD_QUESTION.sub(MASKED_QUESTION, text))

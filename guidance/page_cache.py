@@ -60,12 +60,6 @@ def shareable(response: HttpResponse) -> bool:
     )
 
 
-def _is_cacheable(request: HttpRequest) -> bool:
-    if request.method not in ("GET", "HEAD") or "preview" in request.GET:
-        return False
-    return _cacheable_view_at(request.path_info)
-
-
 @lru_cache(maxsize=1024)
 def _cacheable_view_at(path_info: str) -> bool:
     # The path carries the language, so the answer depends on nothing else.
@@ -81,7 +75,11 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not _is_cacheable(request):
+        if (
+            request.method not in ("GET", "HEAD")
+            or "preview" in request.GET
+            or not _cacheable_view_at(request.path_info)
+        ):
             return self.get_response(request)
         # get_host() checks ALLOWED_HOSTS before anything is served.
         part = "fragment" if request.headers.get("HX-Request") else "page"

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -46,8 +47,6 @@ def _plain(markdown_text: str) -> str:
 
 
 def _build(language: str) -> list[Document]:
-    from django.utils import translation
-
     with translation.override(language):
         documents = [
             Document(
@@ -93,52 +92,18 @@ def _build(language: str) -> list[Document]:
     return documents
 
 
-def _pairs(text: str) -> set[str]:
-    return {text[start : start + 2] for start in range(len(text) - 1)}
-
-
-def _postings(texts: list[str]) -> dict[str, tuple[tuple[int, ...], frozenset[int]]]:
-    """For each pair of characters, the documents holding it: in order, and as a set."""
-    holders: dict[str, list[int]] = {}
-    for number, text in enumerate(texts):
-        for pair in _pairs(text):
-            holders.setdefault(pair, []).append(number)
-    return {pair: (tuple(numbers), frozenset(numbers)) for pair, numbers in holders.items()}
-
-
 @dataclass(frozen=True)
 class Index:
-    """Documents with their lowered titles and texts, and which documents hold each pair of
-    characters, in titles and anywhere."""
+    """Documents with their titles and texts lowered and folded, as queries are."""
 
     documents: list[Document]
-    titles: list[str]  # lowered and folded, as queries are
+    titles: list[str]
     texts: list[str]
-    title_pairs: dict[str, tuple[tuple[int, ...], frozenset[int]]]
-    pairs: dict[str, tuple[tuple[int, ...], frozenset[int]]]
 
     @classmethod
     def build(cls, documents: list[Document]) -> Index:
         titles = [fold_chinese(d.title.lower()) for d in documents]
-        texts = [fold_chinese(d.text.lower()) for d in documents]
-        everything = [f"{title}\n{text}" for title, text in zip(titles, texts, strict=True)]
-        return cls(documents, titles, texts, _postings(titles), _postings(everything))
-
-    def candidates(self, postings, terms: list[str]):
-        """Documents, in guide order, holding every pair of characters of every term: walks the
-        rarest pair's list and checks the others, so it can stop as soon as enough are found."""
-        needed = set().union(*(_pairs(term) for term in terms))
-        if not needed:  # one-character terms only: every document is a candidate
-            yield from range(len(self.documents))
-            return
-        lists = [postings.get(pair) for pair in needed]
-        if any(entry is None for entry in lists):
-            return
-        lists.sort(key=lambda entry: len(entry[0]))
-        rarest, others = lists[0][0], [entry[1] for entry in lists[1:]]
-        for number in rarest:
-            if all(number in other for other in others):
-                yield number
+        return cls(documents, titles, [fold_chinese(d.text.lower()) for d in documents])
 
 
 def index(language: str | None = None, version: str | None = None) -> Index:
@@ -175,28 +140,18 @@ def _snippet(text: str, folded: str, terms: list[str]) -> SafeString:
 
 
 def search(query: str, language: str | None = None) -> list[Hit]:
-    """Documents containing every term: title matches first, then the rest in guide order.
-
-    Stops after MAX_RESULTS matches, so a query costs about the same however much content
-    there is.
-    """
+    """Documents containing every term: title matches first, then the rest in guide order."""
     terms = [fold_chinese(t.lower()) for t in normalise_query(query).split()]
     if not terms:
         return []
     idx = index(language)
-    chosen: list[int] = []
-    for number in idx.candidates(idx.title_pairs, terms):
-        if len(chosen) == MAX_RESULTS:
-            break
-        if all(t in idx.titles[number] for t in terms):
-            chosen.append(number)
-    in_title = set(chosen)
-    for number in idx.candidates(idx.pairs, terms):
-        if len(chosen) == MAX_RESULTS:
-            break
-        title, text = idx.titles[number], idx.texts[number]
-        if number not in in_title and all(t in title or t in text for t in terms):
-            chosen.append(number)
+    in_title = [n for n, title in enumerate(idx.titles) if all(t in title for t in terms)]
+    in_text = [
+        n
+        for n, (title, text) in enumerate(zip(idx.titles, idx.texts, strict=True))
+        if n not in in_title and all(t in title or t in text for t in terms)
+    ]
+    chosen = (in_title + in_text)[:MAX_RESULTS]
     return [
         Hit(
             idx.documents[n],

@@ -3,36 +3,15 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .models import (
-    Choice,
-    ContentVersion,
-    MessageTemplate,
-    Notice,
-    PathPage,
-    PathStep,
-    Question,
-    Section,
-    Source,
-    Topic,
-)
-
-CONTENT_MODELS = (
-    Section,
-    Topic,
-    Source,
-    PathPage,
-    PathStep,
-    Notice,
-    Question,
-    Choice,
-    MessageTemplate,
-)
+from .models import ContentVersion, PathPage
+from .translation import TranslatedModel
 
 
 @receiver(post_save)
 @receiver(post_delete)
 def content_changed(sender, **kwargs):
-    if sender in CONTENT_MODELS:
+    # Content is what editors write: every model with texts in the three languages.
+    if issubclass(sender, TranslatedModel):
         ContentVersion.bump()
 
 

@@ -41,30 +41,24 @@ class TranslatedField:
         self.kwargs = kwargs
 
     def contribute_to_class(self, cls, name):
-        label = self.verbose_name or name
-        blank = not self.required
-        cls.add_to_class(
-            f"{name}_zh_hans",
-            self.field_class(f"{label}（简体中文）", blank=blank, **self.kwargs),
-        )
-        cls.add_to_class(
-            f"{name}_en", self.field_class(f"{label} (English)", blank=blank, **self.kwargs)
-        )
-        cls.add_to_class(
-            f"{name}_zh_hant",
-            self.field_class(
-                f"{label}（繁體中文，手寫）",
-                blank=True,
-                help_text="留空时由简体中文自动转换（OpenCC）。填写后以此为准；清空即恢复自动转换。",
-                **self.kwargs,
-            ),
-        )
-        cls.add_to_class(
-            f"{name}_zh_hant_auto",
-            self.field_class(
-                f"{label}（繁體中文，自動）", blank=True, editable=False, **self.kwargs
-            ),
-        )
+        label, blank = self.verbose_name or name, not self.required
+        columns = {
+            "zh_hans": {"verbose_name": f"{label}（简体中文）", "blank": blank},
+            "en": {"verbose_name": f"{label} (English)", "blank": blank},
+            "zh_hant": {
+                "verbose_name": f"{label}（繁體中文，手寫）",
+                "blank": True,
+                "help_text": "留空时由简体中文自动转换（OpenCC）。"
+                "填写后以此为准；清空即恢复自动转换。",
+            },
+            "zh_hant_auto": {
+                "verbose_name": f"{label}（繁體中文，自動）",
+                "blank": True,
+                "editable": False,
+            },
+        }
+        for suffix, options in columns.items():
+            cls.add_to_class(f"{name}_{suffix}", self.field_class(**options, **self.kwargs))
         setattr(cls, name, TranslatedDescriptor(name))
         cls.translated_fields = (*getattr(cls, "translated_fields", ()), name)
 

@@ -7,16 +7,14 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from ..models import PATH_KEYS, Notice, PathPage, Section, Source, Topic
+from ..models import PATH_KEYS, Notice, PathPage, Section, Topic
 from ..page_cache import cacheable_page
 
 
 def _topics(preview: bool = False):
     """Published topics; in a staff preview, unpublished ones (drafts) too."""
     topics = Topic.objects.all() if preview else Topic.objects.published()
-    return topics.prefetch_related(
-        Prefetch("sources", queryset=Source.objects.order_by("order", "id"))
-    )
+    return topics.prefetch_related("sources")
 
 
 @require_safe
@@ -35,18 +33,7 @@ def home(request, preview=False):
 @cacheable_page
 def guide_index(request, preview=False):
     sections = Section.objects.published().prefetch_related(
-        Prefetch(
-            "topics",
-            queryset=Topic.objects.published().only(
-                "slug",
-                "section_id",
-                "order",
-                "title_zh_hans",
-                "title_en",
-                "title_zh_hant",
-                "title_zh_hant_auto",
-            ),
-        )
+        Prefetch("topics", queryset=Topic.objects.published())
     )
     return render(request, "pages/guide_index.html", {"sections": sections})
 

@@ -87,8 +87,6 @@ def _carried_in(query) -> dict[str, str]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def message_detail(request, slug):
-    if request.method == "GET" and not request.GET:
-        return _blank_composer(request, slug)
     preview = "preview" in request.GET and request.user.is_staff
     templates = MessageTemplate.objects.all() if preview else MessageTemplate.objects.published()
     template = get_object_or_404(templates, slug=slug)
@@ -119,17 +117,6 @@ def message_detail(request, slug):
             context["ladder_query"] = urlencode(
                 {"route": escalation.guess_route(lender) or "ant", "sent": today().isoformat()}
             )
-    return render(request, "tools/message.html", context)
-
-
-def _blank_composer(request, slug):
-    """The composer before anything is typed."""
-    template = get_object_or_404(MessageTemplate.objects.published(), slug=slug)
-    context = {
-        "template": template,
-        "form": ComposerForm(fields=template.field_list),
-        **_log_labels(),
-    }
     return render(request, "tools/message.html", context)
 
 
@@ -189,22 +176,19 @@ def contact_log(request):
 # --- the complaint ladder -----------------------------------------------------------------------
 
 
-def _ladder(request) -> tuple[ComplaintPlanForm, escalation.Plan, int]:
-    """The form, the plan it gives (Huabei/Jiebei with no date until the reader says otherwise),
-    and 400 when the query string holds something the form refuses: the page shows the form
-    again with its messages, a file is not made."""
-    if not request.GET:
-        return ComplaintPlanForm(initial={"route": "ant"}), escalation.Plan("ant", None), 200
-    form = ComplaintPlanForm(request.GET)
-    if form.is_valid():
-        return form, form.plan(), 200
-    route = request.GET.get("route")
-    plan = escalation.Plan(route=route if route in escalation.ROUTES else "ant", sent=None)
-    return form, plan, 400
-
-
 def _ladder_context(request) -> tuple[dict, int]:
-    form, plan, status = _ladder(request)
+    """The form and the plan it gives (Huabei/Jiebei with no date until the reader says
+    otherwise), and 400 when the query string holds something the form refuses: the page shows
+    the form again with its messages, a file is not made."""
+    status = 200
+    if not request.GET:
+        form, plan = ComplaintPlanForm(initial={"route": "ant"}), escalation.Plan("ant", None)
+    elif (form := ComplaintPlanForm(request.GET)).is_valid():
+        plan = form.plan()
+    else:
+        route = request.GET.get("route")
+        plan = escalation.Plan(route=route if route in escalation.ROUTES else "ant", sent=None)
+        status = 400
     query = urlencode({"route": plan.route, **({"sent": plan.sent} if plan.sent else {})})
     context = {
         "form": form,
