@@ -137,3 +137,12 @@ def test_an_edit_in_the_admin_reaches_the_public_page(client, editor):
 def test_the_admin_requires_a_login(client):
     r = client.get("/admin/guidance/topic/")
     assert r.status_code == 302 and "/admin/login/" in r["Location"]
+
+
+@pytest.mark.django_db
+def test_the_models_and_their_migrations_agree():
+    """A model change without its migration (a help text listing the composer's fields, say)
+    would leave a deployed database behind the code."""
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
