@@ -31,8 +31,6 @@ DAY = datetime.timedelta(days=1)
 
 @dataclass(frozen=True)
 class Deadline:
-    received: datetime.date
-    days: int
     last_day: datetime.date
     moved_from: datetime.date | None = None  # day D+N, when it was a holiday
     unchecked_year: int | None = None  # a year the holiday calendar does not cover
@@ -52,16 +50,12 @@ def count(received: datetime.date, days: int) -> Deadline:
         while not chinese_calendar.is_workday(last):
             last += DAY
     except NotImplementedError:
-        return Deadline(received, days, last, due if last != due else None, last.year)
-    return Deadline(received, days, last, due if last != due else None)
+        return Deadline(last, due if last != due else None, last.year)
+    return Deadline(last, due if last != due else None)
 
 
 class BadDate(ValueError):
-    """A received date we cannot use; `code` says why: "empty", "format", "future" or "old"."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+    """A date papers cannot have come on; args[0] says why: "empty", "format", "future", "old"."""
 
 
 DATE_PATTERN = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")

@@ -217,7 +217,7 @@ def question(request: HtmxHttpRequest, key: str) -> HttpResponse:
         try:
             received = court.parse_received(typed, timezone.localdate())
         except court.BadDate as bad:
-            error = _date_error(bad.code)
+            error = _date_error(bad.args[0])
             return _render_question(
                 request, loaded, route, answers, key, note=note, error=error, typed=typed
             )
