@@ -5,6 +5,7 @@ JavaScript (htmx swaps) and without (plain forms)."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -103,7 +104,7 @@ def test_with_javascript_the_reader_gets_days_left_and_a_reminder_file(
 
     with page.expect_download() as download:
         box.get_by_role("link", name="加到日历").click()
-    event = icalendar.Calendar.from_ical(open(download.value.path(), "rb").read())
+    event = icalendar.Calendar.from_ical(Path(download.value.path()).read_bytes())
     assert event.walk("VEVENT")[0].decoded("dtstart") == deadline.reminder_day(today)
 
 
