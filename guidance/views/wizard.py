@@ -172,12 +172,16 @@ def _render_help_now(request, loaded, answers, route) -> HttpResponse:
 def _render_result(request, loaded: LoadedTree, answers: dict, route) -> HttpResponse:
     plan = result_plan(loaded, load_result_texts(loaded.version), answers, route)
     papers = court.papers(court.keep_date(answers, dict(route.answered)))
-    context = {"plan": plan, "court": papers, "today": timezone.localdate()}
+    context = {"plan": plan, "court": papers, "date_question": court.DATE_QUESTION}
     if papers and papers.deadline:
-        context["days_left"] = papers.deadline.days_left(context["today"])
-        context["days_passed"] = -context["days_left"]
-        context["reminder_day"] = papers.deadline.reminder_day(context["today"])
-    return _page(request, "wizard/result.html", {**context, "date_question": court.DATE_QUESTION})
+        today = timezone.localdate()
+        days_left = papers.deadline.days_left(today)
+        context.update(
+            days_left=days_left,
+            days_passed=-days_left,
+            reminder_day=papers.deadline.reminder_day(today),
+        )
+    return _page(request, "wizard/result.html", context)
 
 
 @never_cache
@@ -212,8 +216,8 @@ def question(request: HtmxHttpRequest, key: str) -> HttpResponse:
     if problem:  # a value the form never offered
         return _restart()
 
-    typed = request.POST.get("received", "")
     if key == court.DATE_QUESTION and chosen == (court.DATE_CHOICE,):
+        typed = request.POST.get("received", "")
         try:
             received = court.parse_received(typed, timezone.localdate())
         except court.BadDate as bad:
