@@ -167,6 +167,7 @@ class InvalidAnswers(ValueError):
 class Walk:
     answered: tuple[Answer, ...]  # the answers on the reader's route, in route order
     pending: str | None  # the next question to ask, or None when the route is complete
+    refused: str | None = None  # pending again because its saved answer does not fit it
 
     @property
     def complete(self) -> bool:
@@ -181,7 +182,10 @@ def walk(tree: Tree, answers: Mapping[str, Sequence[str]]) -> Walk:
     """Follow the route the answers take from the start.
 
     Answers to questions that are no longer on the route (because an earlier answer changed) are
-    ignored; an answer that does not fit its question raises InvalidAnswers.
+    ignored. An answer that does not fit its question (crafted, or saved before the question
+    changed) stops the walk there: that question is pending again and `refused`, so the reader is
+    asked it once more instead of losing every answer. A route the tree cannot take raises
+    InvalidAnswers.
     """
     answered: list[Answer] = []
     key = tree.start
@@ -195,7 +199,7 @@ def walk(tree: Tree, answers: Mapping[str, Sequence[str]]) -> Walk:
             return Walk(tuple(answered), key)
         chosen = tuple(answers[key])
         if question.check_answer(chosen):
-            raise InvalidAnswers(f"the answer to {key!r} does not fit the question")
+            return Walk(tuple(answered), key, refused=key)
         answered.append((key, chosen))
         key = question.next_after(chosen)
     return Walk(tuple(answered), None)
@@ -418,7 +422,7 @@ def validate(tree: Tree) -> list[Problem]:
         problems.append(Problem("cycle", cycle[0], detail=" → ".join(cycle)))
         return problems
 
-    longest = _longest_route(tree)
+    longest = questions_left(tree)[tree.start]  # the questions on the longest route
     if longest > MAX_ROUTE_LENGTH:
         problems.append(Problem("too-long", tree.start, detail=str(longest)))
 
@@ -472,20 +476,6 @@ def _find_cycle(tree: Tree) -> list[str]:
             if cycle:
                 return cycle
     return []
-
-
-def _longest_route(tree: Tree) -> int:
-    """The number of questions on the longest route from the start (the graph must be acyclic)."""
-    memo: dict[str, int] = {}
-
-    def length(key: str) -> int:
-        if key not in memo:
-            question = tree.question(key)
-            targets = [t for t in _edges(question) if tree.question(t) is not None]
-            memo[key] = 1 + max((length(t) for t in targets), default=0)
-        return memo[key]
-
-    return length(tree.start)
 
 
 def _advantage(choice: Choice, path: str) -> int:

@@ -1,14 +1,20 @@
-"""The wizard's tree as stored in the database, and a reader's answers as signed state.
+"""The wizard's tree as stored in the database, and a reader's answers as encrypted state.
 
 The built tree is kept per process for each content version (see versioned.py).
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
+import zlib
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core import signing
 from django.db.models import Prefetch
 
 from . import tree as engine
@@ -96,12 +102,45 @@ def load_result_texts(version: str | None = None) -> ResultTexts:
 # --- The reader's answers, kept only in their browser ------------------------------------------
 
 
+# Encrypted, not only signed: answers such as "I have thought of harming myself" must not be
+# readable by someone else who picks up the phone and decodes the cookie.
+
+
+@functools.cache
+def _cipher(secrets: tuple[str, ...]) -> MultiFernet:
+    """Keys derived from SECRET_KEY (which encrypts) and its fallbacks (which still decrypt)."""
+
+    def fernet(secret: str) -> Fernet:
+        kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=STATE_SALT.encode())
+        return Fernet(base64.urlsafe_b64encode(kdf.derive(secret.encode())))
+
+    return MultiFernet([fernet(secret) for secret in secrets])
+
+
+def state_cipher() -> MultiFernet:
+    return _cipher((settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS))
+
+
+def seal(data) -> str:
+    """Any JSON value as a cookie-safe token that only this site can read."""
+    plain = zlib.compress(json.dumps(data, separators=(",", ":")).encode())
+    return state_cipher().encrypt(plain).decode("ascii")
+
+
+def unseal(raw: str):
+    """The value `seal` made, if it is genuine and younger than WIZARD_COOKIE_MAX_AGE."""
+    try:
+        plain = state_cipher().decrypt(raw.encode(), ttl=settings.WIZARD_COOKIE_MAX_AGE)
+    except InvalidToken as error:  # also a token past its age
+        raise StateProblem("signature") from error
+    try:
+        return json.loads(zlib.decompress(plain))
+    except (zlib.error, ValueError) as error:
+        raise StateProblem("shape") from error
+
+
 def dump_state(tree: engine.Tree, answers: dict[str, tuple[str, ...]]) -> str:
-    return signing.dumps(
-        {"v": tree.digest, "a": [[k, list(v)] for k, v in answers.items()]},
-        salt=STATE_SALT,
-        compress=True,
-    )
+    return seal({"v": tree.digest, "a": [[k, list(v)] for k, v in answers.items()]})
 
 
 class StateProblem(ValueError):
@@ -111,10 +150,7 @@ class StateProblem(ValueError):
 def load_state(tree: engine.Tree, raw: str | None) -> dict[str, tuple[str, ...]]:
     if not raw:
         return {}
-    try:
-        data = signing.loads(raw, salt=STATE_SALT, max_age=settings.WIZARD_COOKIE_MAX_AGE)
-    except signing.BadSignature as error:  # includes SignatureExpired
-        raise StateProblem("signature") from error
+    data = unseal(raw)
     if not isinstance(data, dict) or data.get("v") != tree.digest:
         raise StateProblem("stale")
     answers = data.get("a")

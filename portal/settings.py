@@ -281,8 +281,8 @@ if HTTPS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 WIZARD_COOKIE_NAME = "wizard"
-# The wizard's cookie dies with the browser; its signature stops being accepted after a day even
-# in a browser that is never closed: answers are a private matter, they should not linger.
+# The wizard's cookie dies with the browser; its encrypted answers stop being accepted after a
+# day even in a browser that is never closed: answers are a private matter, they should not linger.
 WIZARD_COOKIE_MAX_AGE = 60 * 60 * 24
 # Where "quick exit" sends the reader: a neutral page anyone might have open.
 QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.weather.com.cn/")

@@ -318,11 +318,15 @@ def test_the_date_is_forgotten_when_the_route_no_longer_asks_for_it(client):
     give_date(client, "2026-09-20")
     finish(client)
     r = client.post("/en/wizard/q/court-type/", {"choice": ["small-claims"]})
+    assert r.status_code == 200  # first a warning that the date question's answer will go
+    assert "On what day did you receive these papers?" in r.content.decode()
+    change = {"choice": ["small-claims"], "confirm": "discard"}
+    r = client.post("/en/wizard/q/court-type/", change)
     assert r["Location"] == "/en/wizard/result/"
     html = client.get(r["Location"]).content.decode()
     assert "Sept. 20, 2026" not in html and "court-date" not in html
     # Back on a dated route, the question is asked afresh.
-    r = client.post("/en/wizard/q/court-type/", {"choice": ["judgment"]})
+    r = client.post("/en/wizard/q/court-type/", {"choice": ["judgment"], "confirm": "discard"})
     assert r["Location"] == "/en/wizard/q/court-date/"
     assert 'value=""' in client.get(r["Location"]).content.decode()
 

@@ -3,14 +3,16 @@ says what the site keeps in the browser."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import time
+import zlib
 
 import pytest
 from django.conf import settings
-from django.core import signing
 
 from guidance.models import Question
-from guidance.wizard import dump_state, load_tree
+from guidance.wizard import StateProblem, dump_state, load_tree, seal, unseal
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = ("zh-hans", "zh-hant", "en")
@@ -82,12 +84,49 @@ def test_answers_older_than_the_signatures_age_are_not_read(client, monkeypatch)
     answers = {first.key: (first.choices.first().key,)}
     too_old = time.time() - settings.WIZARD_COOKIE_MAX_AGE - 60
     with monkeypatch.context() as patch:
-        patch.setattr(signing.time, "time", lambda: too_old)
+        patch.setattr(time, "time", lambda: too_old)
         old_state = dump_state(loaded.tree, answers)
     client.cookies["wizard"] = dump_state(loaded.tree, answers)
     assert client.get("/en/wizard/result/")["Location"] != "/en/wizard/?note=invalid"
     client.cookies["wizard"] = old_state
     assert client.get("/en/wizard/result/")["Location"] == "/en/wizard/?note=invalid"
+
+
+def readable_parts(cookie: str) -> list[bytes]:
+    """What someone holding the phone could decode from a cookie: its bytes, base64 and zlib."""
+    raw = base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
+    parts = [cookie.encode(), raw]
+    for start in range(len(raw)):
+        with contextlib.suppress(zlib.error):
+            parts.append(zlib.decompressobj().decompress(raw[start:]))
+    return parts
+
+
+def test_the_wizard_cookie_cannot_be_read_by_whoever_holds_the_phone(client):
+    r = client.post("/en/wizard/q/triage/", {"choice": ["self-harm"]})
+    cookie = r.cookies["wizard"].value
+    assert unseal(cookie)["a"] == [["triage", ["self-harm"]]]  # it is this answer...
+    for part in readable_parts(cookie):  # ...but nothing decodable shows it
+        assert b"self-harm" not in part and b"triage" not in part
+
+
+def test_a_tampered_cookie_is_refused():
+    token = seal({"a": [["triage", ["none"]]]})
+    flipped = token[:20] + ("A" if token[20] != "A" else "B") + token[21:]
+    with pytest.raises(StateProblem, match="signature"):
+        unseal(flipped)
+
+
+def test_answers_sealed_before_a_key_rotation_open_with_the_old_key_as_a_fallback(settings):
+    old_key, new_key = "old-" + "k7Qz" * 20, "new-" + "p3Wx" * 20
+    settings.SECRET_KEY = old_key
+    token = seal({"a": [["overdue", ["days"]]]})
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = new_key, [old_key]
+    assert unseal(token) == {"a": [["overdue", ["days"]]]}
+    assert unseal(seal({"made": "after"})) == {"made": "after"}
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(StateProblem, match="signature"):
+        unseal(token)
 
 
 BROWSE_SAFELY = {

@@ -1,4 +1,4 @@
-"""The wizard: one question per screen, answers kept only in a signed cookie in the browser.
+"""The wizard: one question per screen, answers kept only in an encrypted cookie in the browser.
 
 Without JavaScript every step is a plain form: POST, then redirect, then GET. With htmx the same
 views return just the step (the template partial) and push the step's URL.
@@ -39,6 +39,9 @@ def _note_text(code: str | None) -> str:
             "你的回答没有保存在我们这里，请重新回答。"
         ),
         "moved": _("这道题和你前面的回答对不上，我们带你回到了该答的那一题。"),
+        "reask": _(
+            "我们没能读懂你对这道题保存的回答（可能问题已经更新），请再回答一次。其他回答都还在。"
+        ),
         "restarted": _("已清除你的回答，可以重新开始。"),
     }.get(code or "", "")
 
@@ -88,7 +91,7 @@ def _page(request: HtmxHttpRequest, template_name: str, context: dict) -> HttpRe
 def _step_url(route: engine.Walk) -> str:
     if route.complete:
         return _url("wizard-result")
-    return _url("wizard-question", route.pending)
+    return _url("wizard-question", route.pending, note="reask" if route.refused else None)
 
 
 @never_cache
@@ -132,7 +135,17 @@ def _date_error(code: str) -> str:
 
 
 def _render_question(
-    request, loaded, route, answers, key, *, note="", error="", selected=None, typed=None
+    request,
+    loaded,
+    route,
+    answers,
+    key,
+    *,
+    note="",
+    error="",
+    selected=None,
+    dropping=(),
+    typed=None,
 ) -> HttpResponse:
     question = loaded.questions[key]
     position = route.asked.index(key) + 1 if key in route.asked else len(route.asked) + 1
@@ -146,6 +159,7 @@ def _render_question(
         "back_url": _url("wizard-question", back_key) if back_key else _url("wizard"),
         "error": error,
         "note": note,
+        "dropping": dropping,
     }
     if key == court.DATE_QUESTION:  # a date field, and a button for "I don't remember"
         given = (answers.get(court.DATE_KEY) or ("",))[0] if typed is None else typed
@@ -213,9 +227,11 @@ def question(request: HtmxHttpRequest, key: str) -> HttpResponse:
         return _render_question(
             request, loaded, route, answers, key, note=note, error=error, selected=chosen
         )
-    if problem:  # a value the form never offered
-        return _restart()
+    if problem:  # a value the form never offered: ask this question again, keep the rest
+        error = _("这个答案不在这道题的选项里，请从下面的选项中选择。")
+        return _render_question(request, loaded, route, answers, key, note=note, error=error)
 
+    new_answers = {**answers, key: chosen}
     if key == court.DATE_QUESTION and chosen == (court.DATE_CHOICE,):
         typed = request.POST.get("received", "")
         try:
@@ -225,12 +241,16 @@ def question(request: HtmxHttpRequest, key: str) -> HttpResponse:
             return _render_question(
                 request, loaded, route, answers, key, note=note, error=error, typed=typed
             )
-        answers[court.DATE_KEY] = (received.isoformat(),)
-
-    answers[key] = chosen
-    new_route = engine.walk(loaded.tree, answers)
-    # Answers that left the route are forgotten.
-    kept = court.keep_date(answers, dict(new_route.answered))
+        new_answers[court.DATE_KEY] = (received.isoformat(),)
+    new_route = engine.walk(loaded.tree, new_answers)
+    # Answers that left the route are forgotten (the court date with its question).
+    kept = court.keep_date(new_answers, dict(new_route.answered))
+    # A change that takes later questions off the route asks first, naming what would be lost.
+    dropping = [loaded.questions[k] for k in route.asked if k != key and k not in kept]
+    if dropping and request.POST.get("confirm") != "discard":
+        return _render_question(
+            request, loaded, route, answers, key, selected=chosen, dropping=dropping
+        )
     # Danger or crisis: emergency help comes before the next question.
     help_first = bool(node.emergency_flags(chosen))
     next_url = _url("wizard-help-now") if help_first else _step_url(new_route)

@@ -152,6 +152,10 @@ def test_i_dont_remember_and_a_small_claims_judgment(new_page, live_server, java
     page.locator("#answer-court-type a").click()
     page.locator("#choice-small-claims").check()
     page.get_by_role("button", name=CONTINUE).click()
+    # The date question leaves the route: the page names it and asks to confirm.
+    expect(page.locator(".warning")).to_contain_text("你是哪一天收到这份文书的？")
+    page.locator("#choice-small-claims").check()
+    page.get_by_role("button", name="确定修改").click()
     expect(page).to_have_url(f"{base}/{LANG}/wizard/result/")
     box = page.locator("[data-court=small-claims]")
     expect(box.get_by_role("heading", level=2)).to_have_text("小额诉讼的判决不能上诉")
