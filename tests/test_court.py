@@ -13,6 +13,9 @@ import chinese_calendar
 import icalendar
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from guidance import court
 from guidance.wizard import dump_state, load_tree
@@ -341,6 +344,24 @@ def test_the_date_never_reaches_a_url_or_a_log_line(client, caplog):
     for written in ("2026-09-20", "20260920", "2026-10-08", "20261008"):
         assert written not in caplog.text
     assert "2026-09-20" not in client.cookies["wizard"].value  # signed and compressed
+
+
+@hypothesis_settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    typed=st.text(max_size=60) | st.dates().map(str) | st.just("2026-09-20" * 500),
+    choices=st.lists(st.sampled_from(["received", "dont-remember", "x", ""]), max_size=3),
+    lang=st.sampled_from(["en", "zh-hans", "zh-hant"]),
+)
+def test_whatever_is_typed_as_the_date_the_reader_never_meets_a_server_error(
+    client, typed, choices, lang
+):
+    up_to_the_date(client)
+    r = client.post(DATE_URL.format(lang=lang), {"choice": choices, "received": typed})
+    assert r.status_code in (200, 302)
+    if r.status_code == 200:
+        assert 'class="error-summary"' in r.content.decode()
 
 
 def test_the_reminder_without_a_deadline_goes_back_to_the_result(client):
