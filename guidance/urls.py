@@ -15,6 +15,7 @@ urlpatterns = [
     path("wizard/q/<slug:key>/", wizard.question, name="wizard-question"),
     path("wizard/help-now/", wizard.help_now, name="wizard-help-now"),
     path("wizard/result/", wizard.result, name="wizard-result"),
+    path("wizard/court-reminder.ics", wizard.court_reminder, name="wizard-court-reminder"),
     path("wizard/restart/", wizard.restart, name="wizard-restart"),
 ]
 

@@ -393,7 +393,9 @@ def test_every_wizard_page_reads_as_traditional_chinese(client):
             assert url.startswith(f"/zh-hant/wizard/q/{key}/"), (url, key)
             assert_reads_well(client.get(url), url)
             seen.add(key)
-            r = client.post(url, {"choice": list(chosen)})
+            # The court date question also takes the day the papers came (three days ago).
+            received = (datetime.date.today() - datetime.timedelta(days=3)).isoformat()
+            r = client.post(url, {"choice": list(chosen), "received": received})
             assert r.status_code == 302, url
             url = r["Location"]
             if url == "/zh-hant/wizard/help-now/":

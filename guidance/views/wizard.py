@@ -10,12 +10,14 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
+from .. import court
 from .. import tree as engine
 from ..wizard import (
     LoadedTree,
@@ -27,6 +29,7 @@ from ..wizard import (
     result_plan,
 )
 from . import HtmxHttpRequest
+from .tools import _calendar_file
 
 
 def _note_text(code: str | None) -> str:
@@ -122,8 +125,27 @@ def restart(request: HtmxHttpRequest) -> HttpResponse:
     return _restart(note="restarted")
 
 
+def _date_error(code: str) -> str:
+    return {
+        "empty": _("请填写收到文书的日期；记不清的话，选“我记不清日期”。"),
+        "format": _("没能看懂这个日期。请按“年-月-日”填写，例如 2026-09-20。"),
+        "future": _("这个日期在今天之后。请填写你实际收到文书的那一天。"),
+        "old": _("这个日期太早了（早于2000年）。请再看一下收到文书的日期。"),
+    }[code]
+
+
 def _render_question(
-    request, loaded, route, answers, key, *, note="", error="", selected=None, dropping=()
+    request,
+    loaded,
+    route,
+    answers,
+    key,
+    *,
+    note="",
+    error="",
+    selected=None,
+    dropping=(),
+    typed=None,
 ) -> HttpResponse:
     question = loaded.questions[key]
     position = route.asked.index(key) + 1 if key in route.asked else len(route.asked) + 1
@@ -139,6 +161,15 @@ def _render_question(
         "note": note,
         "dropping": dropping,
     }
+    if key == court.DATE_QUESTION:  # a date field, and a button for "I don't remember"
+        given = (answers.get(court.DATE_KEY) or ("",))[0] if typed is None else typed
+        context["date"] = {
+            "value": court.date_value(given),
+            "today": timezone.localdate(),
+            "earliest": court.EARLIEST,
+            "known": court.DATE_CHOICE,
+            "others": [c for c in context["choices"] if c.key != court.DATE_CHOICE],
+        }
     return _page(request, "wizard/question.html", context)
 
 
@@ -154,7 +185,17 @@ def _render_help_now(request, loaded, answers, route) -> HttpResponse:
 
 def _render_result(request, loaded: LoadedTree, answers: dict, route) -> HttpResponse:
     plan = result_plan(loaded, load_result_texts(loaded.version), answers, route)
-    return _page(request, "wizard/result.html", {"plan": plan})
+    papers = court.papers(court.keep_date(answers, dict(route.answered)))
+    context = {"plan": plan, "court": papers, "date_question": court.DATE_QUESTION}
+    if papers and papers.deadline:
+        today = timezone.localdate()
+        days_left = papers.deadline.days_left(today)
+        context.update(
+            days_left=days_left,
+            days_passed=-days_left,
+            reminder_day=papers.deadline.reminder_day(today),
+        )
+    return _page(request, "wizard/result.html", context)
 
 
 @never_cache
@@ -190,8 +231,20 @@ def question(request: HtmxHttpRequest, key: str) -> HttpResponse:
         error = _("这个答案不在这道题的选项里，请从下面的选项中选择。")
         return _render_question(request, loaded, route, answers, key, note=note, error=error)
 
-    new_route = engine.walk(loaded.tree, {**answers, key: chosen})
-    kept = dict(new_route.answered)  # answers that left the route are forgotten
+    new_answers = {**answers, key: chosen}
+    if key == court.DATE_QUESTION and chosen == (court.DATE_CHOICE,):
+        typed = request.POST.get("received", "")
+        try:
+            received = court.parse_received(typed, timezone.localdate())
+        except court.BadDate as bad:
+            error = _date_error(bad.args[0])
+            return _render_question(
+                request, loaded, route, answers, key, note=note, error=error, typed=typed
+            )
+        new_answers[court.DATE_KEY] = (received.isoformat(),)
+    new_route = engine.walk(loaded.tree, new_answers)
+    # Answers that left the route are forgotten (the court date with its question).
+    kept = court.keep_date(new_answers, dict(new_route.answered))
     # A change that takes later questions off the route asks first, naming what would be lost.
     dropping = [loaded.questions[k] for k in route.asked if k != key and k not in kept]
     if dropping and request.POST.get("confirm") != "discard":
@@ -243,3 +296,31 @@ def result(request: HtmxHttpRequest) -> HttpResponse:
     if not route.complete:
         return HttpResponseRedirect(_step_url(route))
     return _render_result(request, loaded, answers, route)
+
+
+@never_cache
+@require_safe
+def court_reminder(request: HtmxHttpRequest) -> HttpResponse:
+    """A calendar file that rings a few days before the reader's court deadline. The date comes
+    from their cookie, never from the URL, so it stays out of every log."""
+    loaded = load_tree()
+    state = _read_answers(request, loaded)
+    if state is None:
+        return _restart()
+    answers, route = state
+    papers = court.papers(court.keep_date(answers, dict(route.answered)))
+    today = timezone.localdate()
+    day = papers.deadline.reminder_day(today) if papers and papers.deadline else None
+    if day is None:
+        return HttpResponseRedirect(_url("wizard-result"))
+    last_day = formats.date_format(papers.deadline.last_day, "DATE_FORMAT")
+    title = _("法院文书的期限快到了：%(date)s") % {"date": last_day}
+    description = "\n".join(
+        [
+            _("按你收到文书的日期算，期限的最后一天是 %(date)s（从收到的第二天起算）。")
+            % {"date": last_day},
+            _("法院记录的送达日期可能不同：请通过12368向法院确认，或拨打12348咨询。"),
+            request.build_absolute_uri(reverse("guidance:path", args=["professional"])),
+        ]
+    )
+    return _calendar_file(day, title, description)
