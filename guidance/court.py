@@ -46,12 +46,13 @@ class Deadline:
 def count(received: datetime.date, days: int) -> Deadline:
     """The last day of a period of `days` days for papers received on `received`."""
     due = last = received + days * DAY
+    unchecked_year = None
     try:
         while not chinese_calendar.is_workday(last):
             last += DAY
     except NotImplementedError:
-        return Deadline(last, due if last != due else None, last.year)
-    return Deadline(last, due if last != due else None)
+        unchecked_year = last.year
+    return Deadline(last, due if last != due else None, unchecked_year)
 
 
 class BadDate(ValueError):

@@ -120,7 +120,7 @@ def message_detail(request, slug):
     return render(request, "tools/message.html", context)
 
 
-def _calendar_file(day: datetime.date, title: str, description: str) -> HttpResponse:
+def calendar_file(day: datetime.date, title: str, description: str) -> HttpResponse:
     """An all-day event on `day` that rings at 09:00 that morning, so a phone actually reminds."""
     event = icalendar.Event()
     event.add("uid", f"{uuid.uuid4()}@reminder")
@@ -157,7 +157,7 @@ def reminder(request):
     title = normalise_query(request.POST.get("title", ""))[:MAX_QUERY_LENGTH] or _(
         "查看对方是否回复"
     )
-    return _calendar_file(
+    return calendar_file(
         timezone.localdate() + datetime.timedelta(days=days),
         title,
         _("如果到今天还没有收到书面答复，就按计划走下一步：向监管部门投诉或寻求法律帮助。"),
@@ -264,7 +264,7 @@ def complaint_reminder(request):
             _("任何时候有人威胁你的人身安全，马上拨打 110。"),
         ]
     )
-    return _calendar_file(plan.reply_due, _("投诉的答复期限到了"), description)
+    return calendar_file(plan.reply_due, _("投诉的答复期限到了"), description)
 
 
 @require_safe

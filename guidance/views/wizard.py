@@ -29,7 +29,7 @@ from ..wizard import (
     result_plan,
 )
 from . import HtmxHttpRequest
-from .tools import _calendar_file
+from .tools import calendar_file
 
 
 def _note_text(code: str | None) -> str:
@@ -183,9 +183,13 @@ def _render_help_now(request, loaded, answers, route) -> HttpResponse:
     return _page(request, "wizard/help_now.html", context)
 
 
+def _court_papers(answers: dict, route: engine.Walk) -> court.CourtPapers | None:
+    return court.papers(court.keep_date(answers, dict(route.answered)))
+
+
 def _render_result(request, loaded: LoadedTree, answers: dict, route) -> HttpResponse:
     plan = result_plan(loaded, load_result_texts(loaded.version), answers, route)
-    papers = court.papers(court.keep_date(answers, dict(route.answered)))
+    papers = _court_papers(answers, route)
     context = {"plan": plan, "court": papers, "date_question": court.DATE_QUESTION}
     if papers and papers.deadline:
         today = timezone.localdate()
@@ -308,7 +312,7 @@ def court_reminder(request: HtmxHttpRequest) -> HttpResponse:
     if state is None:
         return _restart()
     answers, route = state
-    papers = court.papers(court.keep_date(answers, dict(route.answered)))
+    papers = _court_papers(answers, route)
     today = timezone.localdate()
     day = papers.deadline.reminder_day(today) if papers and papers.deadline else None
     if day is None:
@@ -323,4 +327,4 @@ def court_reminder(request: HtmxHttpRequest) -> HttpResponse:
             request.build_absolute_uri(reverse("guidance:path", args=["professional"])),
         ]
     )
-    return _calendar_file(day, title, description)
+    return calendar_file(day, title, description)
