@@ -19,3 +19,13 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"screenshots, and traces of failed browser tests: {ARTIFACTS} (screenshots/, traces/)"
     )
+
+
+@pytest.fixture(autouse=True)
+def content_version_read_afresh():
+    """Each test reads the content version from its own database: a token an earlier test read
+    inside its rolled-back transaction would otherwise be trusted for up to a second, and a page
+    cached under it would miss as soon as that second ran out."""
+    from guidance.models import ContentVersion
+
+    ContentVersion.forget()
