@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -338,38 +338,6 @@ def rule_problems(tree: Tree, tokens: Sequence[str]) -> list[str]:
     return problems
 
 
-def routes_by_outcome(tree: Tree, relevant: Iterable[str] = ()) -> Iterator[tuple[Answer, ...]]:
-    """One route for each distinct outcome: the same next question, scores, flags and `relevant`
-    facts ("question=choice" tokens that rules test) lead to the same result, so only the first
-    route reaching each such state is followed. Far fewer than every route, and covering every
-    result a reader can see."""
-    relevant = frozenset(relevant)
-    seen: set = set()
-
-    def extend(key, taken, scores, facts):
-        state = (key, scores, facts)
-        if state in seen:
-            return
-        seen.add(state)
-        if key == END:
-            yield taken
-            return
-        question = tree.question(key)
-        for answer in candidate_answers(question):
-            choices = [question.choice(k) for k in answer]
-            new_scores = tuple(s + sum(c.weights[i] for c in choices) for i, s in enumerate(scores))
-            new_facts = (
-                facts
-                | {f for c in choices for f in c.flags}
-                | {f"{key}={k}" for k in answer if f"{key}={k}" in relevant}
-            )
-            yield from extend(
-                question.next_after(answer), (*taken, (key, answer)), new_scores, new_facts
-            )
-
-    yield from extend(tree.start, (), (0, 0, 0), frozenset())
-
-
 # --- Validating ---------------------------------------------------------------------------------
 
 
@@ -499,46 +467,36 @@ def candidate_answers(question: Question) -> list[tuple[str, ...]]:
 
 
 def _can_be_primary(tree: Tree, path: str) -> bool:
-    """Whether some route ranks `path` first (searching the candidate answers of each question)."""
-    seen: set[tuple[str, tuple[int, ...]]] = set()
+    """Whether some route ranks `path` first (searching the candidate answers of each question),
+    counting the flags that put a path first whatever the scores."""
+    seen: set[tuple[str, tuple[int, ...], frozenset[str]]] = set()
 
     def gain(question: Question, answer: tuple[str, ...]) -> int:
         return sum(_advantage(question.choice(key), path) for key in answer)
 
-    def search(key: str, scores: tuple[int, ...]) -> bool:
+    def search(key: str, scores: tuple[int, ...], flags: frozenset[str]) -> bool:
         if key == END:
-            return rank(scores)[0] == path
-        if (key, scores) in seen:
+            return rank(scores, flags)[0] == path
+        if (key, scores, flags) in seen:
             return False
-        seen.add((key, scores))
+        seen.add((key, scores, flags))
         question = tree.question(key)
         answers = sorted(candidate_answers(question), key=lambda a: gain(question, a), reverse=True)
         for answer in answers:
-            weights = [question.choice(k).weights for k in answer]
-            new_scores = tuple(s + sum(w[i] for w in weights) for i, s in enumerate(scores))
-            if search(question.next_after(answer), new_scores):
+            choices = [question.choice(k) for k in answer]
+            new_scores = tuple(s + sum(c.weights[i] for c in choices) for i, s in enumerate(scores))
+            raised = flags.union(*(c.flags & FIRST_PATH_FOR_FLAG.keys() for c in choices))
+            if search(question.next_after(answer), new_scores, raised):
                 return True
         return False
 
-    return search(tree.start, (0, 0, 0))
-
-
-def routes(tree: Tree) -> Iterator[tuple[Answer, ...]]:
-    """Every route through a valid tree, trying the candidate answers of each question."""
-
-    def extend(key: str, taken: tuple[Answer, ...]) -> Iterator[tuple[Answer, ...]]:
-        if key == END:
-            yield taken
-            return
-        question = tree.question(key)
-        for answer in candidate_answers(question):
-            yield from extend(question.next_after(answer), (*taken, (key, answer)))
-
-    yield from extend(tree.start, ())
+    return search(tree.start, (0, 0, 0), frozenset())
 
 
 def count_routes(tree: Tree) -> int:
-    """How many routes `routes(tree)` would walk, without walking them (the tree must be valid)."""
+    """How many routes a reader can take, trying the candidate answers of each question (the
+    tree must be valid): each choice alone and, in a multi-choice question, the combinations
+    `candidate_answers` gives."""
     memo: dict[str, int] = {END: 1}
 
     def count(key: str) -> int:

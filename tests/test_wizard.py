@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from guidance import tree as engine
 from guidance.models import Choice, PathStep, Question
 from guidance.wizard import load_tree, seal
-from tests.wizard_routes import calm_choice
+from tests.wizard_routes import calm_choice, routes, routes_by_outcome
 from tests.wizard_routes import calm_route as calm_route_with
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ _surveys: dict[str, RouteSurvey] = {}
 def survey(tree) -> RouteSurvey:
     if tree.digest not in _surveys:
         result = RouteSurvey()
-        outcomes = list(engine.routes_by_outcome(tree, rule_tokens()))
+        outcomes = list(routes_by_outcome(tree, rule_tokens()))
         step = max(1, len(outcomes) // 25)
         for number, route in enumerate(outcomes):
             recommendation = engine.recommend(tree, dict(route))
@@ -166,7 +166,7 @@ def test_none_of_these_cannot_be_combined(client):
     exclusive = multi.choices.get(exclusive=True)
     other = multi.choices.filter(exclusive=False).first()
     tree = load_tree().tree
-    route = next(r for r in engine.routes(tree) if multi.key in dict(r))
+    route = next(r for r in routes(tree) if multi.key in dict(r))
     url = start(client)
     for question_key, chosen in route:
         if question_key == multi.key:
@@ -190,7 +190,7 @@ def test_back_shows_the_previous_answer_selected(client):
 
 def test_changing_an_answer_keeps_later_answers_still_on_the_route(client):
     tree = load_tree().tree
-    route = next(iter(engine.routes(tree)))
+    route = next(iter(routes(tree)))
     walk_route(client, route)
     # The first single-choice question on the route with another calm choice leading the same way.
     for first_key, first_answer in route:
@@ -213,7 +213,7 @@ def test_changing_an_answer_keeps_later_answers_still_on_the_route(client):
 
 def test_changing_an_answer_that_opens_a_new_branch_asks_only_the_new_questions(client):
     tree = load_tree().tree
-    route = next(iter(engine.routes(tree)))
+    route = next(iter(routes(tree)))
     walk_route(client, route)
     # The first question on the route whose choices branch.
     key, chosen = next(
@@ -349,7 +349,7 @@ def test_query_counts_per_step_are_bounded(client, django_assert_max_num_queries
     with django_assert_max_num_queries(1):
         client.get(url)
     tree = load_tree().tree
-    route = next(iter(engine.routes(tree)))
+    route = next(iter(routes(tree)))
     walk_route(client, route)
     with django_assert_max_num_queries(4):
         client.get("/en/wizard/result/")
@@ -484,7 +484,7 @@ def test_every_outcome_puts_emergency_help_and_the_right_path_first_and_follows_
     texts = load_result_texts()
     checked = set()
     relevant = rule_tokens()
-    for route in engine.routes_by_outcome(loaded.tree, relevant):
+    for route in routes_by_outcome(loaded.tree, relevant):
         answers = dict(route)
         walked = engine.walk(loaded.tree, answers)
         facts = engine.route_facts(loaded.tree, walked)
@@ -530,7 +530,7 @@ def test_a_reader_without_court_papers_is_not_told_to_check_them(client):
     tree = load_tree().tree
     route = next(
         r
-        for r in engine.routes_by_outcome(tree, rule_tokens())
+        for r in routes_by_outcome(tree, rule_tokens())
         if not any(
             tree.question(k).choice(c).flags & {"court", "danger", "crisis"}
             for k, cs in r
@@ -545,9 +545,7 @@ def test_a_reader_without_court_papers_is_not_told_to_check_them(client):
 def test_a_reader_with_a_judgment_is_not_shown_the_defence_deadline(client):
     tree = load_tree().tree
     route = next(
-        r
-        for r in engine.routes_by_outcome(tree, rule_tokens())
-        if ("court-type", ("judgment",)) in r
+        r for r in routes_by_outcome(tree, rule_tokens()) if ("court-type", ("judgment",)) in r
     )
     html = _result_html(client, route)
     assert "After a judgment: know what enforcement means" in html

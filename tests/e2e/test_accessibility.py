@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from guidance import tree as engine
 from guidance.models import PATH_KEYS, Section, Topic
 from guidance.wizard import dump_state, load_tree
+from tests.wizard_routes import routes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,7 +67,7 @@ def a_multi_question_state():
     """Answers that stop just before the first question where several boxes can be ticked."""
     tree = load_tree().tree
     answers = {}
-    for key, chosen in next(iter(engine.routes(tree))):
+    for key, chosen in next(iter(routes(tree))):
         if tree.question(key).multi:
             return tree, answers, key
         answers[key] = chosen
