@@ -1,9 +1,14 @@
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import translate_url
 from django.utils.translation import get_language
 
 HTML_LANG = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant", "en": "en"}
+
+
+def _in_language(path: str, current: str, code: str) -> str:
+    """`path` in language `code`: the URL patterns are not translated, only the prefix differs."""
+    prefix = f"/{current}/"
+    return f"/{code}/{path.removeprefix(prefix)}" if path.startswith(prefix) else path
 
 
 def site(request: HttpRequest) -> dict:
@@ -17,7 +22,7 @@ def site(request: HttpRequest) -> dict:
     query = request.GET.urlencode()
     links = []
     for code, name in settings.LANGUAGES:
-        path = translate_url(request.path, code)
+        path = _in_language(request.path, current, code)
         links.append(
             {
                 "code": code,
