@@ -91,14 +91,8 @@ class MaskPathsFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = masked_text(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(masked_text(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {
-                k: masked_text(v) if isinstance(v, str) else v for k, v in record.args.items()
-            }
+        # The message as it will be written, arguments filled in, so nothing escapes the mask.
+        record.msg, record.args = masked_text(record.getMessage()), None
         return True
 
 

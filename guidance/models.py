@@ -404,6 +404,14 @@ class ContentVersion(models.Model):
         transaction.on_commit(cls.forget, using=router.db_for_write(cls))
 
 
+WRITTEN_LANGUAGES = ("zh_hans", "en", "zh_hant")  # the columns editors write in
+PLACEHOLDER_MESSAGES = {
+    "unknown": _("不认识的占位符 {%(x)s}。可用的有：%(fields)s。"),
+    "not-offered": _("占位符 {%(x)s} 不在“表单里的栏目”中，读者没法填写它。"),
+    "malformed": _("“%(x)s”里的花括号不成对，或括号里不是占位符名称。占位符的写法是 {name}。"),
+}
+
+
 class MessageTemplate(ReviewedModel):
     slug = models.SlugField(_("网址名"), unique=True)
     order = models.PositiveIntegerField(_("顺序"), default=0)
@@ -455,24 +463,10 @@ class MessageTemplate(ReviewedModel):
             errors.setdefault("fields", []).append(
                 _("每个模板都要有这些栏目：%(names)s。") % {"names": ", ".join(missing)}
             )
-        for name in ("sms", "letter"):
-            for language in ("zh_hans", "en", "zh_hant"):
-                field = f"{name}_{language}"
-                for kind, detail in composer.placeholder_problems(
-                    getattr(self, field), self.field_list
-                ):
-                    errors.setdefault(field, []).append(
-                        {
-                            "unknown": _("不认识的占位符 {%(x)s}。可用的有：%(fields)s。"),
-                            "not-offered": _(
-                                "占位符 {%(x)s} 不在“表单里的栏目”中，读者没法填写它。"
-                            ),
-                            "malformed": _(
-                                "“%(x)s”里的花括号不成对，或括号里不是占位符名称。"
-                                "占位符的写法是 {name}。"
-                            ),
-                        }[kind]
-                        % {"x": detail, "fields": ", ".join([*composer.FIELDS, "today"])}
-                    )
+        offered = ", ".join([*composer.FIELDS, "today"])
+        for name in (f"{text}_{lang}" for text in ("sms", "letter") for lang in WRITTEN_LANGUAGES):
+            for kind, detail in composer.placeholder_problems(getattr(self, name), self.field_list):
+                message = PLACEHOLDER_MESSAGES[kind] % {"x": detail, "fields": offered}
+                errors.setdefault(name, []).append(message)
         if errors:
             raise ValidationError(errors)

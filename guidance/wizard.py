@@ -33,31 +33,29 @@ class LoadedTree:
     version: str  # the content version it was built from
 
 
+def question_data(question: Question, choices) -> dict:
+    """A question and its choices as `engine.build_tree` reads them."""
+    return {
+        "key": question.key,
+        "kind": question.kind,
+        "next": question.next_key,
+        "choices": [
+            {
+                "key": c.key,
+                "next": c.next_key,
+                "weights": {path: getattr(c, f"weight_{path}") for path in engine.PATHS},
+                "flags": c.flag_list,
+                "exclusive": c.exclusive,
+            }
+            for c in choices
+        ],
+    }
+
+
 def tree_data(questions) -> dict:
     return {
         "start": questions[0].key if questions else "",
-        "questions": [
-            {
-                "key": q.key,
-                "kind": q.kind,
-                "next": q.next_key,
-                "choices": [
-                    {
-                        "key": c.key,
-                        "next": c.next_key,
-                        "weights": {
-                            "communicate": c.weight_communicate,
-                            "rights": c.weight_rights,
-                            "professional": c.weight_professional,
-                        },
-                        "flags": c.flag_list,
-                        "exclusive": c.exclusive,
-                    }
-                    for c in q.choices.all()
-                ],
-            }
-            for q in questions
-        ],
+        "questions": [question_data(q, q.choices.all()) for q in questions],
     }
 
 
@@ -192,9 +190,7 @@ COMPLAINT_FACTS = frozenset(
 @dataclass(frozen=True)
 class PlannedStep:
     step: PathStep
-    because: tuple[
-        Choice, ...
-    ]  # the reader's answers that made this step apply, if it is conditional
+    because: tuple[Choice, ...]  # the answers that made a conditional step apply
 
 
 def planned_steps(loaded: LoadedTree, page: PathPage, facts: frozenset[str]) -> list[PlannedStep]:
