@@ -17,13 +17,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-ROUTES = ("ant", "bank", "credit")
 # The days the first answer may take, then the longest it may be extended to, and further still.
 DUE_DAYS = {"ant": (15, 30, 60), "bank": (15, 30, 60), "credit": (20,)}
-# How far back or ahead a "sent on" date may be: older complaints are long past every limit
-# here, and a date far ahead is a typing mistake.
-OLDEST_SENT = datetime.timedelta(days=366)
-LATEST_SENT = datetime.timedelta(days=60)
 
 
 @dataclass(frozen=True)
@@ -48,15 +43,6 @@ class Plan:
         if self.sent is None or step >= len(days):
             return None
         return self.sent + datetime.timedelta(days=days[step])
-
-
-def sent_date_problem(sent: datetime.date, today: datetime.date) -> str | None:
-    """ "future" or "past" when `sent` is too far from today to plan with, else None."""
-    if sent > today + LATEST_SENT:
-        return "future"
-    if sent < today - OLDEST_SENT:
-        return "past"
-    return None
 
 
 def guess_route(lender: str) -> str | None:

@@ -324,25 +324,20 @@ class ComplaintPlanForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("请从下面的几种里选一种。")},
     )
-    sent = forms.DateField(
+    # Older complaints are long past every limit on the ladder; a date far ahead is a typo.
+    sent = DateWithinField(
         label=_("你哪天发出投诉（还没发就填打算发的那天）"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("请按“年-月-日”填写日期，例如 2026-12-01。")},
+        earliest=-366,
+        latest=60,
+        error_messages={
+            "invalid": _("请按“年-月-日”填写日期，例如 2026-12-01。"),
+            "late": _("这个日期太远了：请填写今天前后两个月以内的日期。"),
+            "early": _(
+                "这个日期是一年多以前，这里的期限都已经过了。如果问题还在，可以今天重新投诉，再填上今天的日期。"
+            ),
+        },
     )
-
-    def clean_sent(self):
-        sent = self.cleaned_data.get("sent")
-        problem = sent and escalation.sent_date_problem(sent, today())
-        if problem == "future":
-            raise forms.ValidationError(_("这个日期太远了：请填写今天前后两个月以内的日期。"))
-        if problem == "past":
-            raise forms.ValidationError(
-                _(
-                    "这个日期是一年多以前，这里的期限都已经过了。如果问题还在，可以今天重新投诉，再填上今天的日期。"
-                )
-            )
-        return sent
 
     def plan(self) -> escalation.Plan:
         return escalation.Plan(route=self.cleaned_data["route"], sent=self.cleaned_data["sent"])
