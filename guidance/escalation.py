@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-# The days the first answer may take, then the longest it may be extended to, and further still.
+# Days from sending to each limit: the first answer, the extended one, the further extended one.
 DUE_DAYS = {"ant": (15, 30, 60), "bank": (15, 30, 60), "credit": (20,)}
 
 

@@ -123,7 +123,7 @@ def calendar_file(day: datetime.date, title: str, description: str) -> HttpRespo
     alarm = icalendar.Alarm.new(description=title)
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", datetime.timedelta(hours=9))
-    event = icalendar.Event.new(  # stamped now
+    event = icalendar.Event.new(  # DTSTAMP: now
         uid=f"{uuid.uuid4()}@reminder",
         start=day,
         end=day + datetime.timedelta(days=1),
