@@ -44,21 +44,17 @@ def placeholder_problems(text: str, offered: tuple[str, ...] | list[str]) -> lis
         elif name in FIELDS and name not in offered:
             problems.append(("not-offered", name))
     leftover = PLACEHOLDER.sub("", text)
-    for match in MALFORMED.finditer(leftover):
-        problems.append(("malformed", match.group().strip()))
-    return problems
+    return problems + [("malformed", m.group().strip()) for m in MALFORMED.finditer(leftover)]
 
 
 def fill(template: str, values: dict[str, str]) -> str:
     """Replace placeholders with `values`; leave out every line that names an empty one."""
-    lines = []
-    for line in template.strip("\n").splitlines():
-        names = PLACEHOLDER.findall(line)
-        if any(not values.get(name) for name in names):
-            continue
-        lines.append(PLACEHOLDER.sub(lambda m: values[m.group(1)], line))
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    lines = [
+        PLACEHOLDER.sub(lambda m: values[m.group(1)], line)
+        for line in template.strip("\n").splitlines()
+        if all(values.get(name) for name in PLACEHOLDER.findall(line))
+    ]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 # The GSM 03.38 basic alphabet (plus its extension table): text made only of these travels as
@@ -86,11 +82,9 @@ def sms_segments(text: str) -> tuple[int, int, str]:
     else:
         length = len(text.encode("utf-16-le")) // 2
         encoding = "ucs2"
-    single, multi = SINGLE_SEGMENT[encoding], SPLIT_SEGMENT[encoding]
-    if length == 0:
-        return 0, 0, encoding
-    segments = 1 if length <= single else -(-length // multi)
-    return length, segments, encoding
+    if length <= SINGLE_SEGMENT[encoding]:
+        return length, min(length, 1), encoding  # an empty text takes no segment
+    return length, -(-length // SPLIT_SEGMENT[encoding]), encoding
 
 
 # --- a dated timeline of contacts ---------------------------------------------------------------
@@ -152,9 +146,7 @@ def parse_contact(line: str, channels: dict[str, str], flags: dict[str, str]) ->
         return None
     try:
         day = datetime.date(int(match["year"]), int(match["month"]), int(match["day"]))
-        time = None
-        if match["hour"] is not None:
-            time = datetime.time(int(match["hour"]), int(match["minute"]))
+        time = datetime.time(int(match["hour"]), int(match["minute"])) if match["hour"] else None
     except ValueError:
         return None
     rest = line[match.end() :].strip()
@@ -166,14 +158,11 @@ def parse_contact(line: str, channels: dict[str, str], flags: dict[str, str]) ->
         ),
         None,
     )
-    found: set[str] = set()
     trailing = TRAILING_FLAGS.search(rest)
-    if trailing:
-        known = {label.casefold(): key for label, key in flags.items()}
-        for part in FLAG_SEPARATORS.split(trailing.group(1)):
-            if part.casefold() in known:
-                found.add(known[part.casefold()])
-    return Contact(day=day, time=time, channel=channel, flags=frozenset(found))
+    parts = FLAG_SEPARATORS.split(trailing.group(1)) if trailing else []
+    known = {label.casefold(): key for label, key in flags.items()}
+    found = frozenset(known[part.casefold()] for part in parts if part.casefold() in known)
+    return Contact(day=day, time=time, channel=channel, flags=found)
 
 
 def count_timeline(

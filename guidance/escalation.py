@@ -17,17 +17,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-ROUTES = ("ant", "bank", "credit")
-# How many days the first answer may take, and the longest it may be extended to.
-REPLY_DAYS = {"ant": 15, "bank": 15, "credit": 20}
-EXTENDED_DAYS = {"ant": 30, "bank": 30}
-FURTHER_DAYS = {"ant": 30, "bank": 30}
-# The step after the first: the regulator's own answer time, where facts.md gives one.
-NEXT_REPLY_DAYS = {"credit": 30}
-# How far back or ahead a "sent on" date may be: older complaints are long past every limit
-# here, and a date far ahead is a typing mistake.
-OLDEST_SENT = datetime.timedelta(days=366)
-LATEST_SENT = datetime.timedelta(days=60)
+# Days from sending to each limit: the first answer, the extended one, the further extended one.
+DUE_DAYS = {"ant": (15, 30, 60), "bank": (15, 30, 60), "credit": (20,)}
 
 
 @dataclass(frozen=True)
@@ -36,34 +27,22 @@ class Plan:
     sent: datetime.date | None
 
     @property
-    def reply_days(self) -> int:
-        return REPLY_DAYS[self.route]
-
-    @property
     def reply_due(self) -> datetime.date | None:
-        return self._after(REPLY_DAYS[self.route])
+        return self._due(0)
 
     @property
     def extended_due(self) -> datetime.date | None:
-        days = EXTENDED_DAYS.get(self.route)
-        return self._after(days) if days else None
+        return self._due(1)
 
     @property
     def furthest_due(self) -> datetime.date | None:
-        days = EXTENDED_DAYS.get(self.route)
-        return self._after(days + FURTHER_DAYS[self.route]) if days else None
+        return self._due(2)
 
-    def _after(self, days: int) -> datetime.date | None:
-        return self.sent + datetime.timedelta(days=days) if self.sent else None
-
-
-def sent_date_problem(sent: datetime.date, today: datetime.date) -> str | None:
-    """ "future" or "past" when `sent` is too far from today to plan with, else None."""
-    if sent > today + LATEST_SENT:
-        return "future"
-    if sent < today - OLDEST_SENT:
-        return "past"
-    return None
+    def _due(self, step: int) -> datetime.date | None:
+        days = DUE_DAYS[self.route]
+        if self.sent is None or step >= len(days):
+            return None
+        return self.sent + datetime.timedelta(days=days[step])
 
 
 def guess_route(lender: str) -> str | None:

@@ -10,7 +10,7 @@ from decimal import ROUND_FLOOR, Decimal
 from django import forms
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from . import composer, escalation
@@ -82,33 +82,23 @@ def money_field(label, help_text="", *, required=False, min_value="0.01"):
     )
 
 
+def text_field(label, max_length: int, help_text="", *, rows: int = 0) -> PlainCharField:
+    """Optional free text the browser must not autofill (ComposerForm makes some required)."""
+    attrs = {"autocomplete": "off"}
+    widget = forms.Textarea(attrs={"rows": rows, **attrs}) if rows else forms.TextInput(attrs)
+    return PlainCharField(
+        label=label, max_length=max_length, required=False, help_text=help_text, widget=widget
+    )
+
+
 def composer_fields() -> dict[str, forms.Field]:
-    off = {"autocomplete": "off"}
     return {
-        "name": PlainCharField(
-            label=_("你的名字或署名"),
-            max_length=40,
-            widget=forms.TextInput(attrs=off),
-            help_text=_("可以只写姓氏，例如“王女士”。"),
+        "name": text_field(_("你的名字或署名"), 40, _("可以只写姓氏，例如“王女士”。")),
+        "lender": text_field(
+            _("平台或借款机构"), 60, _("例如：花呗、借呗，或账单上写的服务提供方。")
         ),
-        "lender": PlainCharField(
-            label=_("平台或借款机构"),
-            max_length=60,
-            widget=forms.TextInput(attrs=off),
-            help_text=_("例如：花呗、借呗，或账单上写的服务提供方。"),
-        ),
-        "collector": PlainCharField(
-            label=_("催收方的名字、公司或号码"),
-            max_length=80,
-            required=False,
-            widget=forms.TextInput(attrs=off),
-        ),
-        "account": PlainCharField(
-            label=_("借款或账户编号"),
-            max_length=60,
-            required=False,
-            widget=forms.TextInput(attrs=off),
-        ),
+        "collector": text_field(_("催收方的名字、公司或号码"), 80),
+        "account": text_field(_("借款或账户编号"), 60),
         "amount": money_field(_("对方说你欠的金额（元）")),
         "offer_amount": money_field(
             _("你每月实际能还的金额（元）"), _("只写你确实能做到的数。可以先用“预算”工具算一算。")
@@ -122,15 +112,14 @@ def composer_fields() -> dict[str, forms.Field]:
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         ),
         "pause_until": future_date_field(_("你会在哪天之前给出还款方案")),
-        "incidents": PlainCharField(
-            label=_("发生了什么（每行一件：日期、时间、经过）"),
-            max_length=2000,
-            required=False,
-            help_text=_(
+        "incidents": text_field(
+            _("发生了什么（每行一件：日期、时间、经过）"),
+            2000,
+            _(
                 "例如：2026-11-02 22:40 电话：半夜打来骂人。"
                 "每行都以日期开头，信里就会算出一共几次、几次在夜里。"
             ),
-            widget=forms.Textarea(attrs={"rows": 5, **off}),
+            rows=5,
         ),
         # A day that has already come: today, or within the last two years.
         "complained_on": DateWithinField(
@@ -143,19 +132,14 @@ def composer_fields() -> dict[str, forms.Field]:
                 "late": _("请填写今天或以前的日期。"),
             },
         ),
-        "lender_reply": PlainCharField(
-            label=_("对方的答复（没有答复就留空）"),
-            max_length=300,
-            required=False,
-            help_text=_("用一两句话写：什么时候答复的，说了什么。"),
-            widget=forms.Textarea(attrs={"rows": 3, **off}),
+        "lender_reply": text_field(
+            _("对方的答复（没有答复就留空）"),
+            300,
+            _("用一两句话写：什么时候答复的，说了什么。"),
+            rows=3,
         ),
-        "contact": PlainCharField(
-            label=_("希望对方怎样联系你"),
-            max_length=80,
-            required=False,
-            help_text=_("例如：支付宝App内的消息，或你的电子邮箱。"),
-            widget=forms.TextInput(attrs=off),
+        "contact": text_field(
+            _("希望对方怎样联系你"), 80, _("例如：支付宝App内的消息，或你的电子邮箱。")
         ),
     }
 
@@ -164,12 +148,9 @@ class ComposerForm(forms.Form):
     def __init__(self, *args, fields: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         available = composer_fields()
-        for name in fields:
-            if name in available:
-                self.fields[name] = available[name]
-        for name in composer.REQUIRED_FIELDS:
-            if name in self.fields:
-                self.fields[name].required = True
+        self.fields.update({name: available[name] for name in fields if name in available})
+        for name in set(composer.REQUIRED_FIELDS) & set(self.fields):
+            self.fields[name].required = True
 
     def clean_incidents(self):
         text = self.cleaned_data.get("incidents", "")
@@ -230,18 +211,16 @@ def timeline_labels() -> tuple[dict[str, str], dict[str, str]]:
     return channels, flags
 
 
-def _contacts_phrase(channel: str | None, count: int) -> str:
-    phrases = {
-        "call": ngettext("%(count)s 次电话", "%(count)s 次电话", count),
-        "sms": ngettext("%(count)s 条短信", "%(count)s 条短信", count),
-        "app": ngettext(
-            "%(count)s 条 App 或社交软件消息", "%(count)s 条 App 或社交软件消息", count
-        ),
-        "visit": ngettext("%(count)s 次上门", "%(count)s 次上门", count),
-    }
-    return phrases.get(channel, ngettext("%(count)s 次联系", "%(count)s 次联系", count)) % {
-        "count": count
-    }
+# How many contacts of one kind (None: of any kind).
+CONTACTS_PHRASES = {
+    "call": ngettext_lazy("%(count)s 次电话", "%(count)s 次电话", "count"),
+    "sms": ngettext_lazy("%(count)s 条短信", "%(count)s 条短信", "count"),
+    "app": ngettext_lazy(
+        "%(count)s 条 App 或社交软件消息", "%(count)s 条 App 或社交软件消息", "count"
+    ),
+    "visit": ngettext_lazy("%(count)s 次上门", "%(count)s 次上门", "count"),
+    None: ngettext_lazy("%(count)s 次联系", "%(count)s 次联系", "count"),
+}
 
 
 def describe_counts(counts: composer.TimelineCounts) -> str:
@@ -254,70 +233,45 @@ def describe_counts(counts: composer.TimelineCounts) -> str:
     days = ngettext("%(days)s 天里", "%(days)s 天里", counts.days) % {"days": counts.days}
     summary = gettext("%(days)s %(contacts)s") % {
         "days": days,
-        "contacts": _contacts_phrase(one_kind, counts.contacts),
+        "contacts": CONTACTS_PHRASES[one_kind] % {"count": counts.contacts},
     }
+    dates = {"summary": summary, "first": counts.first, "last": counts.last}
     if counts.first == counts.last:
-        summary = gettext("%(summary)s（%(first)s）") % {"summary": summary, "first": counts.first}
+        summary = gettext("%(summary)s（%(first)s）") % dates
     else:
-        summary = gettext("%(summary)s（%(first)s 至 %(last)s）") % {
-            "summary": summary,
-            "first": counts.first,
-            "last": counts.last,
-        }
+        summary = gettext("%(summary)s（%(first)s 至 %(last)s）") % dates
     if one_kind is None and kinds:
         separator = pgettext("between items of a list", "、")
-        breakdown = separator.join(_contacts_phrase(kind, counts.channels[kind]) for kind in kinds)
+        breakdown = separator.join(
+            CONTACTS_PHRASES[kind] % {"count": counts.channels[kind]} for kind in kinds
+        )
         summary = gettext("%(summary)s：%(breakdown)s") % {
             "summary": summary,
             "breakdown": breakdown,
         }
-    flags = counts.flags
-    details = [
-        phrase % {"count": count}
-        for count, phrase in (
-            (
-                counts.night,
-                ngettext(
-                    "%(count)s 次在晚上 22 点到早上 8 点之间",
-                    "%(count)s 次在晚上 22 点到早上 8 点之间",
-                    counts.night,
-                ),
-            ),
-            (
-                counts.third_party,
-                ngettext(
-                    "%(count)s 次联系了我的家人、同事或朋友",
-                    "%(count)s 次联系了我的家人、同事或朋友",
-                    counts.third_party,
-                ),
-            ),
-            (
-                flags.get("threat", 0),
-                ngettext(
-                    "%(count)s 次有威胁、辱骂或恐吓",
-                    "%(count)s 次有威胁、辱骂或恐吓",
-                    flags.get("threat", 0),
-                ),
-            ),
-            (
-                flags.get("impersonation", 0),
-                ngettext(
-                    "%(count)s 次冒充公安、法院或律师",
-                    "%(count)s 次冒充公安、法院或律师",
-                    flags.get("impersonation", 0),
-                ),
-            ),
-            (
-                flags.get("personal-account", 0),
-                ngettext(
-                    "%(count)s 次要求转账到个人账户",
-                    "%(count)s 次要求转账到个人账户",
-                    flags.get("personal-account", 0),
-                ),
-            ),
-        )
-        if count
-    ]
+    clauses = {
+        "night": ngettext_lazy(
+            "%(count)s 次在晚上 22 点到早上 8 点之间",
+            "%(count)s 次在晚上 22 点到早上 8 点之间",
+            "count",
+        ),
+        "third-party": ngettext_lazy(
+            "%(count)s 次联系了我的家人、同事或朋友",
+            "%(count)s 次联系了我的家人、同事或朋友",
+            "count",
+        ),
+        "threat": ngettext_lazy(
+            "%(count)s 次有威胁、辱骂或恐吓", "%(count)s 次有威胁、辱骂或恐吓", "count"
+        ),
+        "impersonation": ngettext_lazy(
+            "%(count)s 次冒充公安、法院或律师", "%(count)s 次冒充公安、法院或律师", "count"
+        ),
+        "personal-account": ngettext_lazy(
+            "%(count)s 次要求转账到个人账户", "%(count)s 次要求转账到个人账户", "count"
+        ),
+    }
+    found = {**counts.flags, "night": counts.night, "third-party": counts.third_party}
+    details = [clause % {"count": found[key]} for key, clause in clauses.items() if found.get(key)]
     if not details:
         return gettext("%(summary)s。") % {"summary": summary}
     separator = pgettext("between clauses of a sentence", "，")
@@ -370,25 +324,20 @@ class ComplaintPlanForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("请从下面的几种里选一种。")},
     )
-    sent = forms.DateField(
+    # Older complaints are long past every limit on the ladder; a date far ahead is a typo.
+    sent = DateWithinField(
         label=_("你哪天发出投诉（还没发就填打算发的那天）"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("请按“年-月-日”填写日期，例如 2026-12-01。")},
+        earliest=-366,
+        latest=60,
+        error_messages={
+            "invalid": _("请按“年-月-日”填写日期，例如 2026-12-01。"),
+            "late": _("这个日期太远了：请填写今天前后两个月以内的日期。"),
+            "early": _(
+                "这个日期是一年多以前，这里的期限都已经过了。如果问题还在，可以今天重新投诉，再填上今天的日期。"
+            ),
+        },
     )
-
-    def clean_sent(self):
-        sent = self.cleaned_data.get("sent")
-        problem = sent and escalation.sent_date_problem(sent, today())
-        if problem == "future":
-            raise forms.ValidationError(_("这个日期太远了：请填写今天前后两个月以内的日期。"))
-        if problem == "past":
-            raise forms.ValidationError(
-                _(
-                    "这个日期是一年多以前，这里的期限都已经过了。如果问题还在，可以今天重新投诉，再填上今天的日期。"
-                )
-            )
-        return sent
 
     def plan(self) -> escalation.Plan:
         return escalation.Plan(route=self.cleaned_data["route"], sent=self.cleaned_data["sent"])

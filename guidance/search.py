@@ -46,49 +46,27 @@ def _plain(markdown_text: str) -> str:
     return " ".join(MARKDOWN_MARKS.sub("", text).split())
 
 
+def _document(kind: str, page, *texts: str) -> Document:
+    return Document(page.title, _plain(" ".join(texts)), page.get_absolute_url(), kind)
+
+
 def _build(language: str) -> list[Document]:
+    topics = (
+        Topic.objects.published()
+        .filter(section__published=True)
+        .select_related("section")
+        .prefetch_related("sources")
+    )
     with translation.override(language):
-        documents = [
-            Document(
-                t.title,
-                _plain(
-                    " ".join(
-                        [
-                            t.summary,
-                            t.key_points,
-                            t.body,
-                            *(f"{source.title} {source.citation}" for source in t.sources.all()),
-                        ]
-                    )
-                ),
-                t.get_absolute_url(),
-                "topic",
-            )
-            for t in Topic.objects.published()
-            .filter(section__published=True)
-            .select_related("section")
-            .prefetch_related("sources")
-        ]
-        documents += [
-            Document(
-                p.title,
-                _plain(
-                    " ".join([p.summary, p.body, *(f"{s.title} {s.body}" for s in p.steps.all())])
-                ),
-                p.get_absolute_url(),
-                "path",
-            )
-            for p in PathPage.objects.prefetch_related("steps")
-        ]
-        documents += [
-            Document(
-                m.title,
-                _plain(" ".join([m.summary, m.when_to_use, m.when_not_to_use])),
-                m.get_absolute_url(),
-                "message",
-            )
-            for m in MessageTemplate.objects.published()
-        ]
+        documents = []
+        for t in topics:
+            sources = [f"{source.title} {source.citation}" for source in t.sources.all()]
+            documents.append(_document("topic", t, t.summary, t.key_points, t.body, *sources))
+        for p in PathPage.objects.prefetch_related("steps"):
+            steps = [f"{step.title} {step.body}" for step in p.steps.all()]
+            documents.append(_document("path", p, p.summary, p.body, *steps))
+        for m in MessageTemplate.objects.published():
+            documents.append(_document("message", m, m.summary, m.when_to_use, m.when_not_to_use))
     return documents
 
 

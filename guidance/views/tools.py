@@ -92,15 +92,13 @@ def message_detail(request, slug):
     template = get_object_or_404(templates, slug=slug)
     if preview:
         template.apply_draft()
-    if request.method == "POST":
-        form = ComposerForm(request.POST, fields=template.field_list)
-    else:
-        form = ComposerForm(initial=_carried_in(request.GET), fields=template.field_list)
+    data = request.POST if request.method == "POST" else None
+    form = ComposerForm(data, initial=_carried_in(request.GET), fields=template.field_list)
     context = {
         "template": template,
         "form": form,
         "spoken": template.slug in SPOKEN_TEMPLATES,
-        **_log_labels(),
+        **LOG_LABELS,
     }
     if request.method == "POST" and form.is_valid():
         context.update(_composed(template, form))
@@ -122,19 +120,19 @@ def message_detail(request, slug):
 
 def calendar_file(day: datetime.date, title: str, description: str) -> HttpResponse:
     """An all-day event on `day` that rings at 09:00 that morning, so a phone actually reminds."""
-    event = icalendar.Event()
-    event.add("uid", f"{uuid.uuid4()}@reminder")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", day)
-    event.add("dtend", day + datetime.timedelta(days=1))
-    event.add("summary", title)
-    event.add("description", description)
-    event.add("transp", "TRANSPARENT")
-    alarm = icalendar.Alarm()
+    alarm = icalendar.Alarm.new(description=title)
     alarm.add("action", "DISPLAY")
-    alarm.add("description", title)
     alarm.add("trigger", datetime.timedelta(hours=9))
-    event.add_component(alarm)
+    event = icalendar.Event.new(  # DTSTAMP: now
+        uid=f"{uuid.uuid4()}@reminder",
+        start=day,
+        end=day + datetime.timedelta(days=1),
+        summary=title,
+        description=description,
+        transparency="TRANSPARENT",
+        subcomponents=[alarm],
+    )
+    # Not Calendar.new(): that adds a UID to the calendar itself.
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//cuishou-guide//reminder//ZH")
     calendar.add("version", "2.0")
@@ -154,9 +152,7 @@ def reminder(request):
         days = 0
     if not 1 <= days <= 60:
         return render(request, "tools/reminder_error.html", status=400)
-    title = normalise_query(request.POST.get("title", ""))[:MAX_QUERY_LENGTH] or _(
-        "查看对方是否回复"
-    )
+    title = normalise_query(request.POST.get("title", "")) or _("查看对方是否回复")
     return calendar_file(
         timezone.localdate() + datetime.timedelta(days=days),
         title,
@@ -164,13 +160,12 @@ def reminder(request):
     )
 
 
-def _log_labels() -> dict:
-    return {"channels": CONTACT_CHANNELS, "flags": CONTACT_FLAGS}
+LOG_LABELS = {"channels": CONTACT_CHANNELS, "flags": CONTACT_FLAGS}
 
 
 @require_safe
 def contact_log(request):
-    return render(request, "tools/log.html", _log_labels())
+    return render(request, "tools/log.html", LOG_LABELS)
 
 
 # --- the complaint ladder -----------------------------------------------------------------------
@@ -180,15 +175,12 @@ def _ladder_context(request) -> tuple[dict, int]:
     """The form and the plan it gives (Huabei/Jiebei with no date until the reader says
     otherwise), and 400 when the query string holds something the form refuses: the page shows
     the form again with its messages, a file is not made."""
-    status = 200
-    if not request.GET:
-        form, plan = ComplaintPlanForm(initial={"route": "ant"}), escalation.Plan("ant", None)
-    elif (form := ComplaintPlanForm(request.GET)).is_valid():
+    form = ComplaintPlanForm(request.GET or None, initial={"route": "ant"})
+    if form.is_valid():
         plan = form.plan()
-    else:
-        route = request.GET.get("route")
-        plan = escalation.Plan(route=route if route in escalation.ROUTES else "ant", sent=None)
-        status = 400
+    else:  # keep a route the form accepted
+        route = form.cleaned_data.get("route", "ant") if form.is_bound else "ant"
+        plan = escalation.Plan(route=route, sent=None)
     query = urlencode({"route": plan.route, **({"sent": plan.sent} if plan.sent else {})})
     context = {
         "form": form,
@@ -196,7 +188,7 @@ def _ladder_context(request) -> tuple[dict, int]:
         "query": query,
         "lender_key": "ant" if plan.route == "ant" else "",
     }
-    return context, status
+    return context, 400 if form.errors else 200
 
 
 @require_safe
@@ -208,17 +200,11 @@ def complaint(request):
 def html_to_text(markup: str) -> str:
     """Plain text of a small, well-formed fragment: one line per block, "- " before list items."""
     markup = re.sub(r"\s+", " ", markup)
-    markup = re.sub(r"<li(\s[^>]*)?>", "\n-\n", markup)
+    # A list item's first block goes on the item's line.
+    markup = re.sub(r"<li(\s[^>]*)?>\s*(<(h[1-6]|p|div)(\s[^>]*)?>\s*)?", "\n- ", markup)
     markup = re.sub(r"</?(h[1-6]|p|ol|ul|section|div)(\s[^>]*)?>", "\n", markup)
     text = html.unescape(re.sub(r"<[^>]+>", "", markup))
-    lines: list[str] = []
-    for line in (line.strip() for line in text.split("\n")):
-        if lines and lines[-1] == "-":  # a list item: its first block goes on the same line
-            if line:
-                lines[-1] = f"- {line}"
-        else:
-            lines.append(line)
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n")))
     text = re.sub(r"^(- .*)\n\n(?=- )", r"\1\n", text, flags=re.MULTILINE)
     return text.strip() + "\n"
 
@@ -254,13 +240,13 @@ def complaint_reminder(request):
         next_step = _(
             "如果到今天还没有答复，或答复不满意：拨打 12378，向国家金融监督管理总局投诉。"
         )
+    timeline = (
+        f"{reverse('guidance:complaint')}?{urlencode({'route': plan.route, 'sent': plan.sent})}"
+    )
     description = "\n".join(
         [
             next_step,
-            _("你的时间表：")
-            + request.build_absolute_uri(reverse("guidance:complaint"))
-            + "?"
-            + urlencode({"route": plan.route, "sent": plan.sent}),
+            _("你的时间表：") + request.build_absolute_uri(timeline),
             _("任何时候有人威胁你的人身安全，马上拨打 110。"),
         ]
     )
