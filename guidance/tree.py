@@ -12,6 +12,7 @@ question's own `next`. An empty `next` means "the questions are over: show the r
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -419,30 +420,15 @@ def _reachable(tree: Tree) -> set[str]:
 
 def _find_cycle(tree: Tree) -> list[str]:
     """Return one cycle as a list of keys (first repeated at the end), or [] if there is none."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
-    path: list[str] = []
-
-    def visit(key: str) -> list[str]:
-        state[key] = 1
-        path.append(key)
-        for target in sorted(_edges(tree.question(key))):
-            if tree.question(target) is None:
-                continue
-            if state.get(target) == 1:
-                return [*path[path.index(target) :], target]
-            if target not in state:
-                found = visit(target)
-                if found:
-                    return found
-        path.pop()
-        state[key] = 2
-        return []
-
-    for question in tree.questions:
-        if question.key not in state:
-            cycle = visit(question.key)
-            if cycle:
-                return cycle
+    # graphlib reads the keys' lists as predecessors, so its cycle runs against the routing.
+    follows = {
+        q.key: sorted(t for t in _edges(tree.question(q.key)) if tree.question(t))
+        for q in tree.questions
+    }
+    try:
+        graphlib.TopologicalSorter(follows).prepare()
+    except graphlib.CycleError as error:
+        return error.args[1][::-1]
     return []
 
 
