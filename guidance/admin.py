@@ -71,21 +71,17 @@ TRADITIONAL_STATES = {
 }
 
 
-def _inline_rows(model_admin, obj) -> list:
-    """The rows of `obj`'s inlines (sources, steps, choices), which hold texts of their own."""
-    rows = []
-    for inline in model_admin.inlines:
+def traditional_states(obj, inlines=()) -> list[tuple[object, str, str]]:
+    """(row, text name, "generated" / "written" / "stale") for every text of `obj` and of the
+    rows of its `inlines` (sources, steps, choices), which hold texts of their own."""
+    rows = [obj]
+    for inline in inlines:
         parent = next(
             f
             for f in inline.model._meta.get_fields()
             if f.many_to_one and f.related_model is type(obj)
         )
         rows += inline.model.objects.filter(**{parent.name: obj})
-    return rows
-
-
-def traditional_states(rows) -> list[tuple[object, str, str]]:
-    """(row, text name, "generated" / "written" / "stale") for every text of `rows`."""
     return [(row, n, row.traditional_status(n)) for row in rows for n in row.translated_fields]
 
 
@@ -103,23 +99,20 @@ class TraditionalStatusFilter(admin.SimpleListFilter):
     parameter_name = "zh_hant"
 
     def __init__(self, request, params, model, model_admin):
-        self.model_admin = model_admin
+        self.inlines = model_admin.inlines
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return [("written", _("有手写的繁体")), ("stale", _("有待核对的手写繁体"))]
 
     def queryset(self, request, queryset):
-        wanted = {"written": ("written", "stale"), "stale": ("stale",)}.get(self.value())
+        wanted = {"written": {"written", "stale"}, "stale": {"stale"}}.get(self.value())
         if wanted is None:
             return queryset
         matching = [
             obj.pk
             for obj in queryset
-            if any(
-                state in wanted
-                for *_, state in traditional_states([obj, *_inline_rows(self.model_admin, obj)])
-            )
+            if wanted & {state for *_, state in traditional_states(obj, self.inlines)}
         ]
         return queryset.filter(pk__in=matching)
 
@@ -150,7 +143,7 @@ class GeneratedTraditionalMixin:
 
     @admin.display(description=_("繁体"))
     def traditional_column(self, obj):
-        states = [state for *_, state in traditional_states([obj, *_inline_rows(self, obj)])]
+        states = [state for *_, state in traditional_states(obj, self.inlines)]
         if stale := states.count("stale"):
             return format_html("<strong>{}</strong>", _("%(n)s 处手写待核对") % {"n": stale})
         if written := states.count("written"):
@@ -159,7 +152,6 @@ class GeneratedTraditionalMixin:
 
     @admin.display(description=_("每段文字的繁体"))
     def traditional_overview(self, obj):
-        rows = [obj, *_inline_rows(self, obj)]
         items = format_html_join(
             "",
             "<li>{}{}：{}</li>",
@@ -169,32 +161,30 @@ class GeneratedTraditionalMixin:
                     text_label(row, name),
                     _state_html(state),
                 )
-                for row, name, state in traditional_states(rows)
+                for row, name, state in traditional_states(obj, self.inlines)
             ),
         )
         return format_html("<ul>{}</ul>", items)
 
     @admin.action(description=_("所选内容的手写繁体已按现在的简体核对过"))
     def confirm_traditional(self, request, queryset):
-        confirmed = 0
-        for obj in queryset:
-            for row in [obj, *_inline_rows(self, obj)]:
-                if stale := row.stale_overrides():
-                    confirmed += len(stale)
-                    row.confirm_overrides()
-                    row.save(update_fields=["zh_hant_override_sources"])
-        self.message_user(request, _("已确认 %(n)s 处手写的繁体。") % {"n": confirmed})
+        stale = [
+            row
+            for obj in queryset
+            for row, _name, state in traditional_states(obj, self.inlines)
+            if state == "stale"
+        ]
+        for row in dict.fromkeys(stale):
+            row.confirm_overrides()
+            row.save(update_fields=["zh_hant_override_sources"])
+        self.message_user(request, _("已确认 %(n)s 处手写的繁体。") % {"n": len(stale)})
 
 
 class InlineTraditionalMixin:
-    """A column for each inline row: its generated Traditional texts, or that they are written
-    by hand (and whether the Simplified text changed since)."""
+    """A column for each inline row (listed last in its `fields`): its generated Traditional
+    texts, or that they are written by hand (and whether the Simplified text changed since)."""
 
-    def get_fields(self, request, obj=None):
-        return [*super().get_fields(request, obj), "traditional_state"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "traditional_state"]
+    readonly_fields = ["traditional_state"]
 
     @admin.display(description=_("繁体"))
     def traditional_state(self, row):
@@ -210,20 +200,12 @@ class InlineTraditionalMixin:
                     if state == "generated"
                     else _state_html(state),
                 )
-                for row, name, state in traditional_states([row])
+                for row, name, state in traditional_states(row)
             ),
         )
 
 
-class MarkdownPreviewMedia:
-    """Adds the "preview" button under every Markdown field of the change form."""
-
-    class Media:
-        js = ["admin_extra/markdown-preview.js"]
-        css = {"all": ["admin_extra/admin.css"]}
-
-
-class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin):
+class ContentAdmin(GeneratedTraditionalMixin, VersionAdmin):
     """Every save is a version (with inlines); history can be compared and restored.
 
     Models that hold drafts get a "save as draft" button: the submitted values are kept beside
@@ -231,6 +213,10 @@ class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin
     """
 
     change_form_template = "admin/guidance/change_form.html"
+
+    class Media:  # the "preview" button under every Markdown field of the change form
+        js = ["admin_extra/markdown-preview.js"]
+        css = {"all": ["admin_extra/admin.css"]}
 
     def _saving_draft(self, request, obj) -> bool:
         return "_save_draft" in request.POST and isinstance(obj, DraftModel) and obj.pk
@@ -339,7 +325,7 @@ class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin
 class SourceInline(InlineTraditionalMixin, admin.TabularInline):
     model = Source
     extra = 0
-    fields = ["order", *translated("title", "citation"), "url"]
+    fields = ["order", *translated("title", "citation"), "url", "traditional_state"]
 
 
 @admin.register(Section)
@@ -385,7 +371,7 @@ class PathStepInline(InlineTraditionalMixin, admin.StackedInline):
     model = PathStep
     form = PathStepForm
     extra = 0
-    fields = ["order", *translated("title", "body"), "show_when", "hide_when"]
+    fields = ["order", *translated("title", "body"), "show_when", "hide_when", "traditional_state"]
 
 
 @admin.register(PathPage)
@@ -493,6 +479,7 @@ class ChoiceInline(InlineTraditionalMixin, admin.TabularInline):
         "flags",
         "exclusive",
         *translated("label", "reason"),
+        "traditional_state",
     ]
 
 
