@@ -118,10 +118,9 @@ class TraditionalStatusFilter(admin.SimpleListFilter):
 
 
 class GeneratedTraditionalMixin:
-    """Shows every generated Traditional text read-only, beside the field that overrides it;
-    which texts are written by hand, and which of those were written from a Simplified text
-    that has changed since (a list column and filter, a part of the change form); and an action
-    for an editor who has checked them again."""
+    """Generated Traditional texts read-only beside their overrides; which texts are written by
+    hand and which of those are stale (list column, filter, change-form part); an action to
+    confirm them once checked."""
 
     actions = ["confirm_traditional"]
 
@@ -130,10 +129,8 @@ class GeneratedTraditionalMixin:
         return [*super().get_readonly_fields(request, obj), *generated, "traditional_overview"]
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None:
-            return fieldsets
-        return [*fieldsets, (_("繁体中文"), {"fields": ["traditional_overview"]})]
+        overview = [(_("繁体中文"), {"fields": ["traditional_overview"]})] if obj else []
+        return [*super().get_fieldsets(request, obj), *overview]
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "traditional_column"]
@@ -260,12 +257,9 @@ class ContentAdmin(GeneratedTraditionalMixin, VersionAdmin):
         return super().response_change(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and isinstance(obj, DraftModel):
-            context["can_draft"] = True
-            context["has_draft"] = bool(
-                type(obj).objects.filter(pk=obj.pk).exclude(draft={}).exists()
-            )
-            context["preview_url"] = preview_url(obj)
+        if isinstance(obj, DraftModel):
+            has_draft = type(obj).objects.filter(pk=obj.pk).exclude(draft={}).exists()
+            context.update(can_draft=True, has_draft=has_draft, preview_url=preview_url(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -281,23 +275,20 @@ class ContentAdmin(GeneratedTraditionalMixin, VersionAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         """The version list, with the ids the compare form needs."""
-        info = self.admin_site.name, self.opts.app_label, self.opts.model_name
+        revision = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_revision"
         versions = Version.objects.get_for_object_reference(self.model, object_id)
         action_list = [
             {
                 "revision": version.revision,
                 "version_id": version.pk,
-                "url": reverse(
-                    "{}:{}_{}_revision".format(*info), args=(quote(object_id), version.pk)
-                ),
+                "url": reverse(revision, args=(quote(object_id), version.pk)),
             }
             for version in versions.select_related("revision", "revision__user").order_by(
                 "-revision__date_created", "-pk"
             )
         ]
-        return super().history_view(
-            request, object_id, {**(extra_context or {}), "action_list": action_list}
-        )
+        extra_context = {**(extra_context or {}), "action_list": action_list}
+        return super().history_view(request, object_id, extra_context)
 
     def compare_view(self, request, object_id):
         if not self.has_view_or_change_permission(request):
@@ -469,18 +460,8 @@ class ChoiceInline(InlineTraditionalMixin, admin.TabularInline):
     model = Choice
     formset = ChoiceInlineFormSet
     extra = 0
-    fields = [
-        "order",
-        "key",
-        "next_key",
-        "weight_communicate",
-        "weight_rights",
-        "weight_professional",
-        "flags",
-        "exclusive",
-        *translated("label", "reason"),
-        "traditional_state",
-    ]
+    fields = ["order", "key", "next_key", *(f"weight_{path}" for path in engine.PATHS), "flags"]
+    fields += ["exclusive", *translated("label", "reason"), "traditional_state"]
 
 
 @admin.register(Question)
