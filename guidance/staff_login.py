@@ -29,7 +29,7 @@ from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -161,6 +161,10 @@ def enrol(user, key: str, code: str):
 class PasswordStepView(LoginView):
     """The admin's own login page and form; a right password leads to the second step."""
 
+    authentication_form = AdminAuthenticationForm
+    template_name = "admin/login.html"
+    next_page = reverse_lazy("admin:index")
+
     def form_valid(self, form):
         remember_password_passed(self.request, form.get_user(), self.get_success_url())
         return HttpResponseRedirect(reverse("admin:second_factor"))
@@ -197,13 +201,7 @@ class StaffAdminSite(admin.AdminSite):
             **(extra_context or {}),
         }
         request.current_app = self.name
-        view = PasswordStepView.as_view(
-            next_page=reverse("admin:index"),
-            extra_context=context,
-            authentication_form=AdminAuthenticationForm,
-            template_name="admin/login.html",
-        )
-        return view(request)
+        return PasswordStepView.as_view(extra_context=context)(request)
 
     @method_decorator(sensitive_post_parameters("code"))
     @method_decorator(never_cache)
@@ -240,18 +238,13 @@ class StaffAdminSite(admin.AdminSite):
                 form.add_error("code", _("这个验证码不对。请输入应用里现在显示的6位数字。"))
             else:
                 form.add_error("code", _("验证码不对或已过期。连续输错后要等几秒才能再试。"))
+        context = {"form": form, "user_name": user}
         if not setting_up:
-            return self._render(
-                request, "admin/second_factor.html", {"form": form, "user_name": user}
-            )
+            return self._render(request, "admin/second_factor.html", context)
         key = pending["new_key"]
         config_url = TOTPDevice(user=user, key=key).config_url
-        context = {
-            "form": form,
-            "user_name": user,
-            "secret": grouped(base64.b32encode(bytes.fromhex(key)).decode()),
-            "qr_code": segno.make(config_url, error="m").svg_data_uri(scale=4),
-        }
+        context["secret"] = grouped(base64.b32encode(bytes.fromhex(key)).decode())
+        context["qr_code"] = segno.make(config_url, error="m").svg_data_uri(scale=4)
         return self._render(request, "admin/second_factor_setup.html", context)
 
     def _render(self, request, template: str, context: dict) -> HttpResponse:
