@@ -263,15 +263,9 @@ class ContentAdmin(GeneratedTraditionalMixin, VersionAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/history/compare/",
-                self.admin_site.admin_view(self.compare_view),
-                name="{}_{}_compare".format(*info),
-            ),
-            *super().get_urls(),
-        ]
+        name = f"{self.opts.app_label}_{self.opts.model_name}_compare"
+        view = self.admin_site.admin_view(self.compare_view)
+        return [path("<path:object_id>/history/compare/", view, name=name), *super().get_urls()]
 
     def history_view(self, request, object_id, extra_context=None):
         """The version list, with the ids the compare form needs."""
@@ -295,12 +289,10 @@ class ContentAdmin(GeneratedTraditionalMixin, VersionAdmin):
             raise PermissionDenied
         versions = Version.objects.get_for_object_reference(self.model, object_id)
         try:
-            old = versions.get(pk=int(request.GET.get("a", "")))
-            new = versions.get(pk=int(request.GET.get("b", "")))
+            pair = [versions.get(pk=int(request.GET.get(key, ""))) for key in ("a", "b")]
         except (ValueError, Version.DoesNotExist) as error:
             raise Http404 from error
-        if old.revision.date_created > new.revision.date_created:
-            old, new = new, old
+        old, new = sorted(pair, key=lambda version: version.revision.date_created)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -476,10 +468,8 @@ class QuestionAdmin(ContentAdmin):
     ]
 
     def get_urls(self):
-        return [
-            path("tree/", self.admin_site.admin_view(self.tree_view), name="guidance_tree"),
-            *super().get_urls(),
-        ]
+        tree = path("tree/", self.admin_site.admin_view(self.tree_view), name="guidance_tree")
+        return [tree, *super().get_urls()]
 
     def tree_view(self, request):
         """The whole wizard as a nested outline, with the validator's problems highlighted."""

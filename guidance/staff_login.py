@@ -141,11 +141,8 @@ def new_recovery_codes(user) -> list[str]:
 
 def enrol(user, key: str, code: str):
     """Save the authenticator made from `key` if `code` comes from it; return it, or None."""
-    code = normalised(code)
-    if not (code.isdigit() and len(code) == 6):
-        return None
-    totp = TOTP(bytes.fromhex(key))
-    if not totp.verify(int(code), tolerance=1):
+    code, totp = normalised(code), TOTP(bytes.fromhex(key))
+    if not (code.isdigit() and len(code) == 6 and totp.verify(int(code), tolerance=1)):
         return None
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
@@ -180,10 +177,8 @@ class StaffAdminSite(admin.AdminSite):
         return super().has_permission(request) and verified
 
     def get_urls(self):
-        return [
-            path("login/second-step/", self.second_factor, name="second_factor"),
-            *super().get_urls(),
-        ]
+        second_step = path("login/second-step/", self.second_factor, name="second_factor")
+        return [second_step, *super().get_urls()]
 
     @method_decorator(sensitive_post_parameters())
     @method_decorator(never_cache)
