@@ -232,8 +232,7 @@ class ContentAdmin(GeneratedTraditionalMixin, VersionAdmin):
                 for f in obj.draftable_fields()
                 if f.attname in form.cleaned_data or f.name in form.cleaned_data
             }
-            live.draft_saved_by = request.user.get_username()
-            live.draft_saved_at = timezone.now()
+            live.draft_saved_by, live.draft_saved_at = request.user.get_username(), timezone.now()
             live.save()
             return
         if isinstance(obj, DraftModel):
@@ -414,8 +413,7 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
         kept = [
             f.instance for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
-        problems = proposed_tree_problems(self.instance, sorted(kept, key=lambda c: c.order))
-        if problems:
+        if problems := proposed_tree_problems(self.instance, sorted(kept, key=lambda c: c.order)):
             raise ValidationError([describe(p) for p in problems])
 
 
@@ -478,14 +476,13 @@ class QuestionAdmin(ContentAdmin):
         questions = list(Question.objects.prefetch_related("choices"))
         tree = engine.build_tree(tree_data(questions))
         problems = engine.validate(tree)
-        flagged = {p.question for p in problems if p.question}
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("问答的结构图"),
             "questions": questions,
             "problems": [describe(p) for p in problems],
-            "flagged": flagged,
+            "flagged": {p.question for p in problems if p.question},
             "routes": engine.count_routes(tree) if not problems else None,
             "longest": engine.questions_left(tree).get(tree.start, 0),
         }
@@ -497,8 +494,7 @@ class QuestionAdmin(ContentAdmin):
         keys = [obj.pk for obj in objs]
         remaining = list(Question.objects.exclude(pk__in=keys).prefetch_related("choices"))
         problems = engine.validate(engine.build_tree(tree_data(remaining)))
-        protected = [*protected, *(describe(p) for p in problems)]
-        return deleted, counts, perms_needed, protected
+        return deleted, counts, perms_needed, [*protected, *map(describe, problems)]
 
 
 # --- Markdown preview ---------------------------------------------------------------------------

@@ -51,11 +51,9 @@ def field_changes(model, old: dict, new: dict, prefix: str = "") -> list[FieldCh
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
-    return str(value)
+    return "" if value is None else str(value)
 
 
 def compare_revisions(model, object_id: str, old_version, new_version) -> list[FieldChange]:
