@@ -68,8 +68,7 @@ class TranslatedModel(models.Model):
                     setattr(self, f"{name}_{suffix}", value.replace("\r\n", "\n"))
         self.refresh_generated_translations()
         self.record_override_sources()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
+        if (update_fields := kwargs.get("update_fields")) is not None:
             kwargs["update_fields"] = {
                 *update_fields,
                 *(f"{n}_zh_hant_auto" for n in self.translated_fields),
