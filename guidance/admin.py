@@ -71,21 +71,17 @@ TRADITIONAL_STATES = {
 }
 
 
-def _inline_rows(model_admin, obj) -> list:
-    """The rows of `obj`'s inlines (sources, steps, choices), which hold texts of their own."""
-    rows = []
-    for inline in model_admin.inlines:
+def traditional_states(obj, inlines=()) -> list[tuple[object, str, str]]:
+    """(row, text name, "generated" / "written" / "stale") for every text of `obj` and of the
+    rows of its `inlines` (sources, steps, choices), which hold texts of their own."""
+    rows = [obj]
+    for inline in inlines:
         parent = next(
             f
             for f in inline.model._meta.get_fields()
             if f.many_to_one and f.related_model is type(obj)
         )
         rows += inline.model.objects.filter(**{parent.name: obj})
-    return rows
-
-
-def traditional_states(rows) -> list[tuple[object, str, str]]:
-    """(row, text name, "generated" / "written" / "stale") for every text of `rows`."""
     return [(row, n, row.traditional_status(n)) for row in rows for n in row.translated_fields]
 
 
@@ -103,32 +99,28 @@ class TraditionalStatusFilter(admin.SimpleListFilter):
     parameter_name = "zh_hant"
 
     def __init__(self, request, params, model, model_admin):
-        self.model_admin = model_admin
+        self.inlines = model_admin.inlines
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return [("written", _("有手写的繁体")), ("stale", _("有待核对的手写繁体"))]
 
     def queryset(self, request, queryset):
-        wanted = {"written": ("written", "stale"), "stale": ("stale",)}.get(self.value())
+        wanted = {"written": {"written", "stale"}, "stale": {"stale"}}.get(self.value())
         if wanted is None:
             return queryset
         matching = [
             obj.pk
             for obj in queryset
-            if any(
-                state in wanted
-                for *_, state in traditional_states([obj, *_inline_rows(self.model_admin, obj)])
-            )
+            if wanted & {state for *_, state in traditional_states(obj, self.inlines)}
         ]
         return queryset.filter(pk__in=matching)
 
 
 class GeneratedTraditionalMixin:
-    """Shows every generated Traditional text read-only, beside the field that overrides it;
-    which texts are written by hand, and which of those were written from a Simplified text
-    that has changed since (a list column and filter, a part of the change form); and an action
-    for an editor who has checked them again."""
+    """Generated Traditional texts read-only beside their overrides; which texts are written by
+    hand and which of those are stale (list column, filter, change-form part); an action to
+    confirm them once checked."""
 
     actions = ["confirm_traditional"]
 
@@ -137,10 +129,8 @@ class GeneratedTraditionalMixin:
         return [*super().get_readonly_fields(request, obj), *generated, "traditional_overview"]
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None:
-            return fieldsets
-        return [*fieldsets, (_("繁体中文"), {"fields": ["traditional_overview"]})]
+        overview = [(_("繁体中文"), {"fields": ["traditional_overview"]})] if obj else []
+        return [*super().get_fieldsets(request, obj), *overview]
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "traditional_column"]
@@ -150,7 +140,7 @@ class GeneratedTraditionalMixin:
 
     @admin.display(description=_("繁体"))
     def traditional_column(self, obj):
-        states = [state for *_, state in traditional_states([obj, *_inline_rows(self, obj)])]
+        states = [state for *_, state in traditional_states(obj, self.inlines)]
         if stale := states.count("stale"):
             return format_html("<strong>{}</strong>", _("%(n)s 处手写待核对") % {"n": stale})
         if written := states.count("written"):
@@ -159,7 +149,6 @@ class GeneratedTraditionalMixin:
 
     @admin.display(description=_("每段文字的繁体"))
     def traditional_overview(self, obj):
-        rows = [obj, *_inline_rows(self, obj)]
         items = format_html_join(
             "",
             "<li>{}{}：{}</li>",
@@ -169,32 +158,30 @@ class GeneratedTraditionalMixin:
                     text_label(row, name),
                     _state_html(state),
                 )
-                for row, name, state in traditional_states(rows)
+                for row, name, state in traditional_states(obj, self.inlines)
             ),
         )
         return format_html("<ul>{}</ul>", items)
 
     @admin.action(description=_("所选内容的手写繁体已按现在的简体核对过"))
     def confirm_traditional(self, request, queryset):
-        confirmed = 0
-        for obj in queryset:
-            for row in [obj, *_inline_rows(self, obj)]:
-                if stale := row.stale_overrides():
-                    confirmed += len(stale)
-                    row.confirm_overrides()
-                    row.save(update_fields=["zh_hant_override_sources"])
-        self.message_user(request, _("已确认 %(n)s 处手写的繁体。") % {"n": confirmed})
+        stale = [
+            row
+            for obj in queryset
+            for row, _name, state in traditional_states(obj, self.inlines)
+            if state == "stale"
+        ]
+        for row in dict.fromkeys(stale):
+            row.confirm_overrides()
+            row.save(update_fields=["zh_hant_override_sources"])
+        self.message_user(request, _("已确认 %(n)s 处手写的繁体。") % {"n": len(stale)})
 
 
 class InlineTraditionalMixin:
-    """A column for each inline row: its generated Traditional texts, or that they are written
-    by hand (and whether the Simplified text changed since)."""
+    """A column for each inline row (listed last in its `fields`): its generated Traditional
+    texts, or that they are written by hand (and whether the Simplified text changed since)."""
 
-    def get_fields(self, request, obj=None):
-        return [*super().get_fields(request, obj), "traditional_state"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "traditional_state"]
+    readonly_fields = ["traditional_state"]
 
     @admin.display(description=_("繁体"))
     def traditional_state(self, row):
@@ -210,20 +197,12 @@ class InlineTraditionalMixin:
                     if state == "generated"
                     else _state_html(state),
                 )
-                for row, name, state in traditional_states([row])
+                for row, name, state in traditional_states(row)
             ),
         )
 
 
-class MarkdownPreviewMedia:
-    """Adds the "preview" button under every Markdown field of the change form."""
-
-    class Media:
-        js = ["admin_extra/markdown-preview.js"]
-        css = {"all": ["admin_extra/admin.css"]}
-
-
-class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin):
+class ContentAdmin(GeneratedTraditionalMixin, VersionAdmin):
     """Every save is a version (with inlines); history can be compared and restored.
 
     Models that hold drafts get a "save as draft" button: the submitted values are kept beside
@@ -231,6 +210,10 @@ class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin
     """
 
     change_form_template = "admin/guidance/change_form.html"
+
+    class Media:  # the "preview" button under every Markdown field of the change form
+        js = ["admin_extra/markdown-preview.js"]
+        css = {"all": ["admin_extra/admin.css"]}
 
     def _saving_draft(self, request, obj) -> bool:
         return "_save_draft" in request.POST and isinstance(obj, DraftModel) and obj.pk
@@ -249,8 +232,7 @@ class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin
                 for f in obj.draftable_fields()
                 if f.attname in form.cleaned_data or f.name in form.cleaned_data
             }
-            live.draft_saved_by = request.user.get_username()
-            live.draft_saved_at = timezone.now()
+            live.draft_saved_by, live.draft_saved_at = request.user.get_username(), timezone.now()
             live.save()
             return
         if isinstance(obj, DraftModel):
@@ -274,56 +256,42 @@ class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin
         return super().response_change(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and isinstance(obj, DraftModel):
-            context["can_draft"] = True
-            context["has_draft"] = bool(
-                type(obj).objects.filter(pk=obj.pk).exclude(draft={}).exists()
-            )
-            context["preview_url"] = preview_url(obj)
+        if isinstance(obj, DraftModel):
+            has_draft = type(obj).objects.filter(pk=obj.pk).exclude(draft={}).exists()
+            context.update(can_draft=True, has_draft=has_draft, preview_url=preview_url(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/history/compare/",
-                self.admin_site.admin_view(self.compare_view),
-                name="{}_{}_compare".format(*info),
-            ),
-            *super().get_urls(),
-        ]
+        name = f"{self.opts.app_label}_{self.opts.model_name}_compare"
+        view = self.admin_site.admin_view(self.compare_view)
+        return [path("<path:object_id>/history/compare/", view, name=name), *super().get_urls()]
 
     def history_view(self, request, object_id, extra_context=None):
         """The version list, with the ids the compare form needs."""
-        info = self.admin_site.name, self.opts.app_label, self.opts.model_name
+        revision = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_revision"
         versions = Version.objects.get_for_object_reference(self.model, object_id)
         action_list = [
             {
                 "revision": version.revision,
                 "version_id": version.pk,
-                "url": reverse(
-                    "{}:{}_{}_revision".format(*info), args=(quote(object_id), version.pk)
-                ),
+                "url": reverse(revision, args=(quote(object_id), version.pk)),
             }
             for version in versions.select_related("revision", "revision__user").order_by(
                 "-revision__date_created", "-pk"
             )
         ]
-        return super().history_view(
-            request, object_id, {**(extra_context or {}), "action_list": action_list}
-        )
+        extra_context = {**(extra_context or {}), "action_list": action_list}
+        return super().history_view(request, object_id, extra_context)
 
     def compare_view(self, request, object_id):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         versions = Version.objects.get_for_object_reference(self.model, object_id)
         try:
-            old = versions.get(pk=int(request.GET.get("a", "")))
-            new = versions.get(pk=int(request.GET.get("b", "")))
+            pair = [versions.get(pk=int(request.GET.get(key, ""))) for key in ("a", "b")]
         except (ValueError, Version.DoesNotExist) as error:
             raise Http404 from error
-        if old.revision.date_created > new.revision.date_created:
-            old, new = new, old
+        old, new = sorted(pair, key=lambda version: version.revision.date_created)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -339,7 +307,7 @@ class ContentAdmin(GeneratedTraditionalMixin, MarkdownPreviewMedia, VersionAdmin
 class SourceInline(InlineTraditionalMixin, admin.TabularInline):
     model = Source
     extra = 0
-    fields = ["order", *translated("title", "citation"), "url"]
+    fields = ["order", *translated("title", "citation"), "url", "traditional_state"]
 
 
 @admin.register(Section)
@@ -385,7 +353,7 @@ class PathStepInline(InlineTraditionalMixin, admin.StackedInline):
     model = PathStep
     form = PathStepForm
     extra = 0
-    fields = ["order", *translated("title", "body"), "show_when", "hide_when"]
+    fields = ["order", *translated("title", "body"), "show_when", "hide_when", "traditional_state"]
 
 
 @admin.register(PathPage)
@@ -445,8 +413,7 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
         kept = [
             f.instance for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
-        problems = proposed_tree_problems(self.instance, sorted(kept, key=lambda c: c.order))
-        if problems:
+        if problems := proposed_tree_problems(self.instance, sorted(kept, key=lambda c: c.order)):
             raise ValidationError([describe(p) for p in problems])
 
 
@@ -483,17 +450,8 @@ class ChoiceInline(InlineTraditionalMixin, admin.TabularInline):
     model = Choice
     formset = ChoiceInlineFormSet
     extra = 0
-    fields = [
-        "order",
-        "key",
-        "next_key",
-        "weight_communicate",
-        "weight_rights",
-        "weight_professional",
-        "flags",
-        "exclusive",
-        *translated("label", "reason"),
-    ]
+    fields = ["order", "key", "next_key", *(f"weight_{path}" for path in engine.PATHS), "flags"]
+    fields += ["exclusive", *translated("label", "reason"), "traditional_state"]
 
 
 @admin.register(Question)
@@ -508,10 +466,8 @@ class QuestionAdmin(ContentAdmin):
     ]
 
     def get_urls(self):
-        return [
-            path("tree/", self.admin_site.admin_view(self.tree_view), name="guidance_tree"),
-            *super().get_urls(),
-        ]
+        tree = path("tree/", self.admin_site.admin_view(self.tree_view), name="guidance_tree")
+        return [tree, *super().get_urls()]
 
     def tree_view(self, request):
         """The whole wizard as a nested outline, with the validator's problems highlighted."""
@@ -520,14 +476,13 @@ class QuestionAdmin(ContentAdmin):
         questions = list(Question.objects.prefetch_related("choices"))
         tree = engine.build_tree(tree_data(questions))
         problems = engine.validate(tree)
-        flagged = {p.question for p in problems if p.question}
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("问答的结构图"),
             "questions": questions,
             "problems": [describe(p) for p in problems],
-            "flagged": flagged,
+            "flagged": {p.question for p in problems if p.question},
             "routes": engine.count_routes(tree) if not problems else None,
             "longest": engine.questions_left(tree).get(tree.start, 0),
         }
@@ -539,8 +494,7 @@ class QuestionAdmin(ContentAdmin):
         keys = [obj.pk for obj in objs]
         remaining = list(Question.objects.exclude(pk__in=keys).prefetch_related("choices"))
         problems = engine.validate(engine.build_tree(tree_data(remaining)))
-        protected = [*protected, *(describe(p) for p in problems)]
-        return deleted, counts, perms_needed, protected
+        return deleted, counts, perms_needed, [*protected, *map(describe, problems)]
 
 
 # --- Markdown preview ---------------------------------------------------------------------------

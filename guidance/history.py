@@ -11,7 +11,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 # Latin words stay whole; every other character (Chinese included) is its own token.
 TOKEN = re.compile(r"[A-Za-z0-9_]+|\s+|.", re.S)
+# Bookkeeping, and the inline rows' link to the object compared.
 HIDDEN_FIELDS = {"seed_hash", "updated_at", "id", "zh_hant_override_sources"}
+HIDDEN_FIELDS |= {"topic_id", "path_id", "question_id"}
 
 
 def inline_diff(old: str, new: str) -> SafeString:
@@ -35,9 +37,8 @@ class FieldChange:
     diff: SafeString
 
 
-def field_changes(
-    old: dict, new: dict, labels: dict[str, str], prefix: str = ""
-) -> list[FieldChange]:
+def field_changes(model, old: dict, new: dict, prefix: str = "") -> list[FieldChange]:
+    labels = {f.name: str(f.verbose_name) for f in model._meta.fields}
     changes = []
     for name in sorted(set(old) | set(new), key=lambda n: (n not in labels, n)):
         if name in HIDDEN_FIELDS or name.endswith("_auto"):
@@ -50,29 +51,19 @@ def field_changes(
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
-    return str(value)
+    return "" if value is None else str(value)
 
 
 def compare_revisions(model, object_id: str, old_version, new_version) -> list[FieldChange]:
     """Changes to the object itself and to the inline rows saved with it."""
-    labels = {f.name: str(f.verbose_name) for f in model._meta.fields}
-    changes = field_changes(old_version.field_dict, new_version.field_dict, labels)
-    old_children = _children(old_version, model, object_id)
-    new_children = _children(new_version, model, object_id)
-    for key in sorted(set(old_children) | set(new_children), key=str):
+    changes = field_changes(model, old_version.field_dict, new_version.field_dict)
+    old, new = (_children(version, model, object_id) for version in (old_version, new_version))
+    for key in sorted(set(old) | set(new), key=str):
         child_model, pk = key
-        child_labels = {f.name: str(f.verbose_name) for f in child_model._meta.fields}
         title = f"{child_model._meta.verbose_name} #{pk}: "
-        old_fields = old_children.get(key, {})
-        new_fields = new_children.get(key, {})
-        for name in ("topic_id", "path_id", "question_id"):
-            old_fields.pop(name, None)
-            new_fields.pop(name, None)
-        changes += field_changes(old_fields, new_fields, child_labels, prefix=title)
+        changes += field_changes(child_model, old.get(key, {}), new.get(key, {}), prefix=title)
     return changes
 
 

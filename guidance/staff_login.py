@@ -29,7 +29,7 @@ from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,11 +141,8 @@ def new_recovery_codes(user) -> list[str]:
 
 def enrol(user, key: str, code: str):
     """Save the authenticator made from `key` if `code` comes from it; return it, or None."""
-    code = normalised(code)
-    if not (code.isdigit() and len(code) == 6):
-        return None
-    totp = TOTP(bytes.fromhex(key))
-    if not totp.verify(int(code), tolerance=1):
+    code, totp = normalised(code), TOTP(bytes.fromhex(key))
+    if not (code.isdigit() and len(code) == 6 and totp.verify(int(code), tolerance=1)):
         return None
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
@@ -160,6 +157,10 @@ def enrol(user, key: str, code: str):
 
 class PasswordStepView(LoginView):
     """The admin's own login page and form; a right password leads to the second step."""
+
+    authentication_form = AdminAuthenticationForm
+    template_name = "admin/login.html"
+    next_page = reverse_lazy("admin:index")
 
     def form_valid(self, form):
         remember_password_passed(self.request, form.get_user(), self.get_success_url())
@@ -176,10 +177,8 @@ class StaffAdminSite(admin.AdminSite):
         return super().has_permission(request) and verified
 
     def get_urls(self):
-        return [
-            path("login/second-step/", self.second_factor, name="second_factor"),
-            *super().get_urls(),
-        ]
+        second_step = path("login/second-step/", self.second_factor, name="second_factor")
+        return [second_step, *super().get_urls()]
 
     @method_decorator(sensitive_post_parameters())
     @method_decorator(never_cache)
@@ -197,13 +196,7 @@ class StaffAdminSite(admin.AdminSite):
             **(extra_context or {}),
         }
         request.current_app = self.name
-        view = PasswordStepView.as_view(
-            next_page=reverse("admin:index"),
-            extra_context=context,
-            authentication_form=AdminAuthenticationForm,
-            template_name="admin/login.html",
-        )
-        return view(request)
+        return PasswordStepView.as_view(extra_context=context)(request)
 
     @method_decorator(sensitive_post_parameters("code"))
     @method_decorator(never_cache)
@@ -212,50 +205,41 @@ class StaffAdminSite(admin.AdminSite):
         if passed is None:
             return HttpResponseRedirect(reverse("admin:login"))
         user, pending = passed
-        if not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
-            return self._set_up_authenticator(request, user, pending)
-
+        setting_up = not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+        if setting_up and "new_key" not in pending:
+            pending["new_key"] = secrets.token_hex(TOTP_KEY_BYTES)
+            request.session[PENDING] = pending
         form = CodeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            device = verified_device(user, form.cleaned_data["code"])
+            code = form.cleaned_data["code"]
+            if setting_up:
+                device = enrol(user, pending["new_key"], code)
+            else:
+                device = verified_device(user, code)
             if device is not None:
+                codes = new_recovery_codes(user) if setting_up else None
                 sign_in(request, user, device, pending)
+                if codes:
+                    context = {"codes": codes, "next_url": pending["next"]}
+                    return self._render(request, "admin/recovery_codes.html", context)
                 if isinstance(device, StaticDevice):
                     left = device.token_set.count()
                     messages.warning(
-                        request,
-                        _("你用了一个恢复码，还剩 %(left)d 个。") % {"left": left},
+                        request, _("你用了一个恢复码，还剩 %(left)d 个。") % {"left": left}
                     )
                 return HttpResponseRedirect(pending["next"])
             count_wrong_code(request, user, pending)
-            form.add_error("code", _("验证码不对或已过期。连续输错后要等几秒才能再试。"))
-        return self._render(request, "admin/second_factor.html", {"form": form, "user_name": user})
-
-    def _set_up_authenticator(self, request, user, pending) -> HttpResponse:
-        if "new_key" not in pending:
-            pending["new_key"] = secrets.token_hex(TOTP_KEY_BYTES)
-            request.session[PENDING] = pending
+            if setting_up:
+                form.add_error("code", _("这个验证码不对。请输入应用里现在显示的6位数字。"))
+            else:
+                form.add_error("code", _("验证码不对或已过期。连续输错后要等几秒才能再试。"))
+        context = {"form": form, "user_name": user}
+        if not setting_up:
+            return self._render(request, "admin/second_factor.html", context)
         key = pending["new_key"]
-        form = CodeForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            device = enrol(user, key, form.cleaned_data["code"])
-            if device is not None:
-                codes = new_recovery_codes(user)
-                sign_in(request, user, device, pending)
-                return self._render(
-                    request,
-                    "admin/recovery_codes.html",
-                    {"codes": codes, "next_url": pending["next"]},
-                )
-            count_wrong_code(request, user, pending)
-            form.add_error("code", _("这个验证码不对。请输入应用里现在显示的6位数字。"))
         config_url = TOTPDevice(user=user, key=key).config_url
-        context = {
-            "form": form,
-            "user_name": user,
-            "secret": grouped(base64.b32encode(bytes.fromhex(key)).decode()),
-            "qr_code": segno.make(config_url, error="m").svg_data_uri(scale=4),
-        }
+        context["secret"] = grouped(base64.b32encode(bytes.fromhex(key)).decode())
+        context["qr_code"] = segno.make(config_url, error="m").svg_data_uri(scale=4)
         return self._render(request, "admin/second_factor_setup.html", context)
 
     def _render(self, request, template: str, context: dict) -> HttpResponse:

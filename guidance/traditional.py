@@ -85,13 +85,10 @@ class Glossary:
             return text
         pieces, start = [], 0
         for span_start, span_end in [*self.protected_spans(text), (len(text), len(text))]:
-            pieces.append(self._terms.sub(self._replacement, text[start:span_start]))
+            pieces.append(self._terms.sub(lambda m: self.terms[m.group()], text[start:span_start]))
             pieces.append(text[span_start:span_end])
             start = span_end
         return "".join(pieces)
-
-    def _replacement(self, match: re.Match) -> str:
-        return self.terms[match.group()]
 
 
 def read_glossary(path: Path = GLOSSARY_PATH) -> Glossary:

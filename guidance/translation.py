@@ -14,21 +14,6 @@ from django.utils.translation import get_language
 from .traditional import fingerprint, to_traditional
 
 LANGUAGE_SUFFIXES = {"zh-hans": "zh_hans", "zh-hant": "zh_hant", "en": "en"}
-EDITED_LANGUAGES = ("zh_hans", "en")
-
-
-def language_suffix(language: str | None = None) -> str:
-    return LANGUAGE_SUFFIXES.get((language or get_language() or "zh-hans").lower(), "zh_hans")
-
-
-class TranslatedDescriptor:
-    def __init__(self, name: str):
-        self.name = name
-
-    def __get__(self, instance, owner=None):
-        if instance is None:
-            return self
-        return instance.translation(self.name)
 
 
 class TranslatedField:
@@ -59,7 +44,7 @@ class TranslatedField:
         }
         for suffix, options in columns.items():
             cls.add_to_class(f"{name}_{suffix}", self.field_class(**options, **self.kwargs))
-        setattr(cls, name, TranslatedDescriptor(name))
+        setattr(cls, name, property(lambda obj: obj.translation(name)))
         cls.translated_fields = (*getattr(cls, "translated_fields", ()), name)
 
 
@@ -83,8 +68,7 @@ class TranslatedModel(models.Model):
                     setattr(self, f"{name}_{suffix}", value.replace("\r\n", "\n"))
         self.refresh_generated_translations()
         self.record_override_sources()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
+        if (update_fields := kwargs.get("update_fields")) is not None:
             kwargs["update_fields"] = {
                 *update_fields,
                 *(f"{n}_zh_hant_auto" for n in self.translated_fields),
@@ -93,7 +77,8 @@ class TranslatedModel(models.Model):
         super().save(*args, **kwargs)
 
     def translation(self, name: str, language: str | None = None) -> str:
-        suffix = language_suffix(language)
+        language = (language or get_language() or "zh-hans").lower()
+        suffix = LANGUAGE_SUFFIXES.get(language, "zh_hans")
         if suffix == "zh_hant":
             return getattr(self, f"{name}_zh_hant") or getattr(self, f"{name}_zh_hant_auto")
         return getattr(self, f"{name}_{suffix}") or getattr(self, f"{name}_zh_hans")
@@ -102,26 +87,24 @@ class TranslatedModel(models.Model):
         for name in self.translated_fields:
             setattr(self, f"{name}_zh_hant_auto", to_traditional(getattr(self, f"{name}_zh_hans")))
 
-    def record_override_sources(self) -> None:
-        """Remember what each override was written from: a new or changed override was written
-        from the Simplified text it is saved with; an unchanged one keeps its old record."""
-        recorded = {}
+    def record_override_sources(self, confirmed: bool = False) -> None:
+        """Remember what each override was written from: a new or changed override (or every
+        one, once an editor has `confirmed` them) from the Simplified text it is saved with; an
+        unchanged one keeps its old record."""
+        previous = self.zh_hant_override_sources or {}
+        self.zh_hant_override_sources = {}
         for name in self.translated_fields:
-            override = getattr(self, f"{name}_zh_hant")
-            if not override:
+            if not (override := getattr(self, f"{name}_zh_hant")):
                 continue
-            previous = (self.zh_hant_override_sources or {}).get(name)
-            if isinstance(previous, dict) and previous.get("override") == fingerprint(override):
-                recorded[name] = previous
-            else:
-                recorded[name] = self._override_record(name)
-        self.zh_hant_override_sources = recorded
-
-    def _override_record(self, name: str) -> dict[str, str]:
-        return {
-            "source": fingerprint(getattr(self, f"{name}_zh_hans")),
-            "override": fingerprint(getattr(self, f"{name}_zh_hant")),
-        }
+            record = previous.get(name)
+            if (
+                confirmed
+                or not isinstance(record, dict)
+                or record.get("override") != fingerprint(override)
+            ):
+                source = fingerprint(getattr(self, f"{name}_zh_hans"))
+                record = {"source": source, "override": fingerprint(override)}
+            self.zh_hant_override_sources[name] = record
 
     def traditional_status(self, name: str) -> str:
         """ "generated", "written" (by hand) or "stale" (written, and the Simplified text has
@@ -138,15 +121,7 @@ class TranslatedModel(models.Model):
 
     def confirm_overrides(self) -> None:
         """An editor has checked every override against the Simplified text as it is now."""
-        self.zh_hant_override_sources = {
-            name: self._override_record(name)
-            for name in self.translated_fields
-            if getattr(self, f"{name}_zh_hant")
-        }
-
-
-def translated_models() -> list[type[TranslatedModel]]:
-    return [m for m in apps.get_models() if issubclass(m, TranslatedModel)]
+        self.record_override_sources(confirmed=True)
 
 
 @transaction.atomic
@@ -154,7 +129,7 @@ def regenerate_traditional() -> int:
     """Generate every Traditional text again (after the converter or the glossary changed) and
     return how many rows changed; the content version moves on when any did."""
     changed = 0
-    for model in translated_models():
+    for model in [m for m in apps.get_models() if issubclass(m, TranslatedModel)]:
         names = [f"{name}_zh_hant_auto" for name in model.translated_fields]
         rows = []
         for row in model.objects.only(

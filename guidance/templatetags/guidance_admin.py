@@ -11,16 +11,13 @@ register = template.Library()
 def overdue_reviews():
     """Topics, path pages and message templates whose facts are due for checking again."""
     today = timezone.localdate()
-    items = []
-    for model in (Topic, PathPage, MessageTemplate):
-        for obj in model.objects.overdue(today).order_by("review_due"):
-            items.append(
-                {
-                    "obj": obj,
-                    "label": f"{model._meta.verbose_name}：{obj}",
-                    "url": reverse(
-                        f"admin:guidance_{model._meta.model_name}_change", args=[obj.pk]
-                    ),
-                }
-            )
+    items = [
+        {
+            "obj": obj,
+            "label": f"{model._meta.verbose_name}：{obj}",
+            "url": reverse(f"admin:guidance_{model._meta.model_name}_change", args=[obj.pk]),
+        }
+        for model in (Topic, PathPage, MessageTemplate)
+        for obj in model.objects.overdue(today).order_by("review_due")
+    ]
     return sorted(items, key=lambda item: item["obj"].review_due)
