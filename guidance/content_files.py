@@ -1,17 +1,14 @@
 """The content files (guidance/content/, format in FORMAT.md) and the database, both ways.
 
-FILES and the kinds of item in them describe each kind of content once: its model, its keys in
-the files, the items inside it and where its files are (its translated texts are the model's
-`translated_fields`). Loading, checking and exporting all walk that table.
+FILES and its kinds describe each kind of content once (its model, its keys in the files, the
+items inside it, where its files are); loading, checking and exporting all walk that table.
 
-- `load_content` never overwrites an editor's change: each row keeps a hash of the values it was
-  last loaded with (`seed_hash`) and is updated only while it still holds them. New rows are
-  created, nothing is deleted.
-- `import_content(directory)` checks every file (`read_content`: unknown keys, the models' own
-  `full_clean`, references, the wizard engine's checks) and, only if nothing is wrong, makes the
+- `load_content` never overwrites an editor's change: a row is updated only while it still holds
+  the values it was last loaded with (their hash is its `seed_hash`). Nothing is deleted.
+- `import_content` checks every file (`read_content`) and, only if nothing is wrong, makes the
   database hold exactly what they hold.
-- `export_content(directory)` writes every row back out with tomlkit: the same database always
-  gives the same bytes, and importing them gives the same rows.
+- `export_content` writes every row back out: the same database always gives the same bytes,
+  and importing them gives the same rows.
 """
 
 from __future__ import annotations
@@ -93,15 +90,11 @@ class Key:
     default: object = REQUIRED  # or a function of the values read before this key
     omit_empty: bool = False  # an export leaves the key out while the row holds nothing
 
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return (self.field or self.name,)
-
     def load(self, value) -> dict:
-        return {self.fields[0]: value}
+        return {self.field or self.name: value}
 
     def dump(self, row):
-        return getattr(row, self.fields[0])
+        return getattr(row, self.field or self.name)
 
     def problems(self, value) -> list[str]:
         return _type_problems(value, self.type)
@@ -115,16 +108,14 @@ class Listed(Key):
     separator: str = ", "
 
     def load(self, value) -> dict:
-        return {self.fields[0]: self.separator.join(value)}
+        return super().load(self.separator.join(value))
 
     def dump(self, row):
-        return list(engine.parse_rule(getattr(row, self.fields[0])))
+        return list(engine.parse_rule(super().dump(row)))
 
 
 class Weights(Key):
     """`weights = { communicate = 2, rights = 0, professional = 1 }`: a model field per path."""
-
-    fields = tuple(f"weight_{path}" for path in engine.PATHS)
 
     def load(self, value) -> dict:
         return {f"weight_{path}": value.get(path, 0) for path in engine.PATHS}
@@ -136,18 +127,13 @@ class Weights(Key):
         if not isinstance(value, dict):
             return ["should be a table"]
         paths = ", ".join(engine.PATHS)
-        unknown = [
+        return [
             f"names an unknown path '{p}' (paths: {paths})" for p in value if p not in engine.PATHS
-        ]
-        return unknown + [
-            f"{p} should be a whole number" for p, w in value.items() if type(w) is not int
-        ]
+        ] + [f"{p} should be a whole number" for p, w in value.items() if type(w) is not int]
 
 
 class Links(Key):
     """Topics named by slug (a many-to-many field), exported in the order of the guide."""
-
-    fields = ()
 
     def load(self, value) -> dict:
         return {self.name: sorted(value)}
@@ -471,14 +457,11 @@ TYPE_NAMES = {
 
 
 def _type_problems(value, expected: type) -> list[str]:
-    if expected is list:
-        right = isinstance(value, list) and all(isinstance(v, str) for v in value)
-    elif expected is DATE:
-        right = type(value) is DATE  # a TOML date, not a date-time
-    elif expected is DATETIME:
-        right = isinstance(value, DATETIME) and value.tzinfo is not None  # not a local one
-    else:
-        right = isinstance(value, expected)
+    right = {
+        list: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        DATE: type(value) is DATE,  # a TOML date, not a date-time
+        DATETIME: isinstance(value, DATETIME) and value.tzinfo is not None,  # not a local one
+    }.get(expected, isinstance(value, expected))
     return [] if right else [f"should be {TYPE_NAMES[expected]}"]
 
 
@@ -560,7 +543,7 @@ def _model_problems(kind: Kind, data: dict, where: str, position: int, tree) -> 
         for name, text in row.rule_errors(tree).items():
             errors.setdefault(name, []).append(text)
     file_keys = {f"{n}_{lang}": f"[{lang}] {n}" for n in kind.texts for lang in LANGUAGES}
-    file_keys |= {name: key.name for key in kind.keys for name in key.fields}
+    file_keys |= {key.field: key.name for key in kind.keys if key.field}
     file_keys |= {f"weight_{path}": f"weights.{path}" for path in engine.PATHS}
     file_keys["draft_saved_by"] = "[draft] saved_by"
     return [
@@ -703,8 +686,7 @@ def toml_text(data: dict) -> str:
 
 
 def _table(data: dict, table):
-    for key, value in data.items():
-        table.add(key, _item(value))
+    table.update({key: _item(value) for key, value in data.items()})
     return table
 
 
@@ -775,8 +757,7 @@ def export_content(directory: Path, *, force: bool = False) -> dict[str, str]:
     staging.mkdir()
     try:
         for path, _ in FILES.values():
-            if "/" in path:
-                (staging / path.partition("/")[0]).mkdir()
+            (staging / path).parent.mkdir(exist_ok=True)  # a folder, even if it stays empty
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8", newline="\n")
         if directory.exists():
