@@ -395,9 +395,8 @@ def _write_row(kind: Kind, data: dict, position: int, parent, report: Report, re
             return row
         report.updated.append(label)
     concrete = {f.attname for f in kind.model._meta.concrete_fields}
-    for name, value in values.items():
-        if name in concrete:
-            setattr(row, name, value)
+    for name in concrete & values.keys():
+        setattr(row, name, values[name])
     row.seed_hash = seed_hash
     row.save()
     for name, value in values.items():
@@ -694,12 +693,8 @@ def _item(value):
     if isinstance(value, Inline):
         return tomlkit.value("{ " + ", ".join(f"{k} = {v}" for k, v in value.items()) + " }")
     if isinstance(value, Lines):
-        lines = tomlkit.array()
-        for line in value:
-            lines.add_line(line, indent="  ")
-        if value:
-            lines.add_line(indent="")
-        return lines
+        lines = "".join(f"  {tomlkit.string(line).as_string()},\n" for line in value)
+        return tomlkit.value(f"[\n{lines}]" if value else "[]")
     if isinstance(value, dict):
         # Not a super table: a [draft] holding only [draft.fields] still gets its header.
         return _table(value, tomlkit.table(is_super_table=False))
@@ -774,18 +769,14 @@ def _swap_in(staging: Path, directory: Path) -> None:
     fails, none (what was there is put back)."""
     replaced = staging / ".replaced"
     replaced.mkdir()
-    installed = []
+    moves = [(directory / n, replaced / n) for n in OWNED if os.path.lexists(directory / n)]
+    moves += [(staging / name, directory / name) for name in OWNED]
+    done = []
     try:
-        for name in OWNED:
-            if os.path.lexists(directory / name):
-                (directory / name).rename(replaced / name)
-        for name in OWNED:
-            (staging / name).rename(directory / name)
-            installed.append(directory / name)
+        for source, target in moves:
+            source.rename(target)
+            done.append((source, target))
     except OSError:
-        for path in installed:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        for name in OWNED:
-            if os.path.lexists(replaced / name):
-                (replaced / name).rename(directory / name)
+        for source, target in reversed(done):  # the new ones out first, then the old ones back
+            target.rename(source)
         raise
