@@ -253,8 +253,7 @@ def _parse(directory: Path) -> tuple[dict[str, list[dict]], dict[str, list[str]]
 def _children(kind: Kind, data: dict, list_key: str) -> list[dict]:
     child, items = kind.children[list_key], data.get(list_key)
     items = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-    if kind.first and items:
-        first = data.get(kind.first) or items[0].get(child.identity)
+    if kind.first and (first := data.get(kind.first)):
         items.sort(key=lambda item: item.get(child.identity) != first)
     return items
 
@@ -359,9 +358,8 @@ class Report:
 
 
 def _write_content(content: dict[str, list[dict]], report: Report, *, replace: bool) -> list:
-    """Write every row the files hold, each kind before the kinds inside it (a topic's draft may
-    name any section), each as a version of its own: restoring it in the admin restores only it.
-    Returns the rows."""
+    """Write and return every row the files hold, each kind before the kinds inside it (a topic's
+    draft may name any section), each a version of its own: the admin restores only it."""
     rows = {}
     for kind, data, _, position, parent in _walk(content):
         if kind in ROWS:
@@ -705,8 +703,7 @@ def _item(value):
         return tables
     if isinstance(value, str) and "\n" in value:
         block = tomlkit.string(value, multiline=True).as_string()
-        if not block.startswith('"""\n'):  # a newline there is not part of the text
-            block = '"""\n' + block.removeprefix('"""')
+        block = re.sub('^"""\n?', '"""\n', block)  # a newline there is not part of the text
         if tomllib.loads(f"v = {block}")["v"] == value:
             return tomlkit.value(block)
         return tomlkit.string(value)  # a carriage return before a newline would be lost
