@@ -1,17 +1,14 @@
 """The content files (guidance/content/, format in FORMAT.md) and the database, both ways.
 
-FILES and the kinds of item in them describe each kind of content once: its model, its keys in
-the files, the items inside it and where its files are (its translated texts are the model's
-`translated_fields`). Loading, checking and exporting all walk that table.
+FILES and its kinds describe each kind of content once (its model, its keys in the files, the
+items inside it, where its files are); loading, checking and exporting all walk that table.
 
-- `load_content` never overwrites an editor's change: each row keeps a hash of the values it was
-  last loaded with (`seed_hash`) and is updated only while it still holds them. New rows are
-  created, nothing is deleted.
-- `import_content(directory)` checks every file (`read_content`: unknown keys, the models' own
-  `full_clean`, references, the wizard engine's checks) and, only if nothing is wrong, makes the
+- `load_content` never overwrites an editor's change: a row is updated only while it still holds
+  the values it was last loaded with (their hash is its `seed_hash`). Nothing is deleted.
+- `import_content` checks every file (`read_content`) and, only if nothing is wrong, makes the
   database hold exactly what they hold.
-- `export_content(directory)` writes every row back out with tomlkit: the same database always
-  gives the same bytes, and importing them gives the same rows.
+- `export_content` writes every row back out: the same database always gives the same bytes,
+  and importing them gives the same rows.
 """
 
 from __future__ import annotations
@@ -93,15 +90,11 @@ class Key:
     default: object = REQUIRED  # or a function of the values read before this key
     omit_empty: bool = False  # an export leaves the key out while the row holds nothing
 
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return (self.field or self.name,)
-
     def load(self, value) -> dict:
-        return {self.fields[0]: value}
+        return {self.field or self.name: value}
 
     def dump(self, row):
-        return getattr(row, self.fields[0])
+        return getattr(row, self.field or self.name)
 
     def problems(self, value) -> list[str]:
         return _type_problems(value, self.type)
@@ -115,16 +108,14 @@ class Listed(Key):
     separator: str = ", "
 
     def load(self, value) -> dict:
-        return {self.fields[0]: self.separator.join(value)}
+        return super().load(self.separator.join(value))
 
     def dump(self, row):
-        return list(engine.parse_rule(getattr(row, self.fields[0])))
+        return list(engine.parse_rule(super().dump(row)))
 
 
 class Weights(Key):
     """`weights = { communicate = 2, rights = 0, professional = 1 }`: a model field per path."""
-
-    fields = tuple(f"weight_{path}" for path in engine.PATHS)
 
     def load(self, value) -> dict:
         return {f"weight_{path}": value.get(path, 0) for path in engine.PATHS}
@@ -136,18 +127,13 @@ class Weights(Key):
         if not isinstance(value, dict):
             return ["should be a table"]
         paths = ", ".join(engine.PATHS)
-        unknown = [
+        return [
             f"names an unknown path '{p}' (paths: {paths})" for p in value if p not in engine.PATHS
-        ]
-        return unknown + [
-            f"{p} should be a whole number" for p, w in value.items() if type(w) is not int
-        ]
+        ] + [f"{p} should be a whole number" for p, w in value.items() if type(w) is not int]
 
 
 class Links(Key):
     """Topics named by slug (a many-to-many field), exported in the order of the guide."""
-
-    fields = ()
 
     def load(self, value) -> dict:
         return {self.name: sorted(value)}
@@ -267,8 +253,7 @@ def _parse(directory: Path) -> tuple[dict[str, list[dict]], dict[str, list[str]]
 def _children(kind: Kind, data: dict, list_key: str) -> list[dict]:
     child, items = kind.children[list_key], data.get(list_key)
     items = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-    if kind.first and items:
-        first = data.get(kind.first) or items[0].get(child.identity)
+    if kind.first and (first := data.get(kind.first)):
         items.sort(key=lambda item: item.get(child.identity) != first)
     return items
 
@@ -373,9 +358,8 @@ class Report:
 
 
 def _write_content(content: dict[str, list[dict]], report: Report, *, replace: bool) -> list:
-    """Write every row the files hold, each kind before the kinds inside it (a topic's draft may
-    name any section), each as a version of its own: restoring it in the admin restores only it.
-    Returns the rows."""
+    """Write and return every row the files hold, each kind before the kinds inside it (a topic's
+    draft may name any section), each a version of its own: the admin restores only it."""
     rows = {}
     for kind, data, _, position, parent in _walk(content):
         if kind in ROWS:
@@ -409,9 +393,8 @@ def _write_row(kind: Kind, data: dict, position: int, parent, report: Report, re
             return row
         report.updated.append(label)
     concrete = {f.attname for f in kind.model._meta.concrete_fields}
-    for name, value in values.items():
-        if name in concrete:
-            setattr(row, name, value)
+    for name in concrete & values.keys():
+        setattr(row, name, values[name])
     row.seed_hash = seed_hash
     row.save()
     for name, value in values.items():
@@ -471,14 +454,11 @@ TYPE_NAMES = {
 
 
 def _type_problems(value, expected: type) -> list[str]:
-    if expected is list:
-        right = isinstance(value, list) and all(isinstance(v, str) for v in value)
-    elif expected is DATE:
-        right = type(value) is DATE  # a TOML date, not a date-time
-    elif expected is DATETIME:
-        right = isinstance(value, DATETIME) and value.tzinfo is not None  # not a local one
-    else:
-        right = isinstance(value, expected)
+    right = {
+        list: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        DATE: type(value) is DATE,  # a TOML date, not a date-time
+        DATETIME: isinstance(value, DATETIME) and value.tzinfo is not None,  # not a local one
+    }.get(expected, isinstance(value, expected))
     return [] if right else [f"should be {TYPE_NAMES[expected]}"]
 
 
@@ -560,7 +540,7 @@ def _model_problems(kind: Kind, data: dict, where: str, position: int, tree) -> 
         for name, text in row.rule_errors(tree).items():
             errors.setdefault(name, []).append(text)
     file_keys = {f"{n}_{lang}": f"[{lang}] {n}" for n in kind.texts for lang in LANGUAGES}
-    file_keys |= {name: key.name for key in kind.keys for name in key.fields}
+    file_keys |= {key.field: key.name for key in kind.keys if key.field}
     file_keys |= {f"weight_{path}": f"weights.{path}" for path in engine.PATHS}
     file_keys["draft_saved_by"] = "[draft] saved_by"
     return [
@@ -703,8 +683,7 @@ def toml_text(data: dict) -> str:
 
 
 def _table(data: dict, table):
-    for key, value in data.items():
-        table.add(key, _item(value))
+    table.update({key: _item(value) for key, value in data.items()})
     return table
 
 
@@ -712,12 +691,8 @@ def _item(value):
     if isinstance(value, Inline):
         return tomlkit.value("{ " + ", ".join(f"{k} = {v}" for k, v in value.items()) + " }")
     if isinstance(value, Lines):
-        lines = tomlkit.array()
-        for line in value:
-            lines.add_line(line, indent="  ")
-        if value:
-            lines.add_line(indent="")
-        return lines
+        lines = "".join(f"  {tomlkit.string(line).as_string()},\n" for line in value)
+        return tomlkit.value(f"[\n{lines}]" if value else "[]")
     if isinstance(value, dict):
         # Not a super table: a [draft] holding only [draft.fields] still gets its header.
         return _table(value, tomlkit.table(is_super_table=False))
@@ -728,8 +703,7 @@ def _item(value):
         return tables
     if isinstance(value, str) and "\n" in value:
         block = tomlkit.string(value, multiline=True).as_string()
-        if not block.startswith('"""\n'):  # a newline there is not part of the text
-            block = '"""\n' + block.removeprefix('"""')
+        block = re.sub('^"""\n?', '"""\n', block)  # a newline there is not part of the text
         if tomllib.loads(f"v = {block}")["v"] == value:
             return tomlkit.value(block)
         return tomlkit.string(value)  # a carriage return before a newline would be lost
@@ -775,8 +749,7 @@ def export_content(directory: Path, *, force: bool = False) -> dict[str, str]:
     staging.mkdir()
     try:
         for path, _ in FILES.values():
-            if "/" in path:
-                (staging / path.partition("/")[0]).mkdir()
+            (staging / path).parent.mkdir(exist_ok=True)  # a folder, even if it stays empty
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8", newline="\n")
         if directory.exists():
@@ -793,18 +766,14 @@ def _swap_in(staging: Path, directory: Path) -> None:
     fails, none (what was there is put back)."""
     replaced = staging / ".replaced"
     replaced.mkdir()
-    installed = []
+    moves = [(directory / n, replaced / n) for n in OWNED if os.path.lexists(directory / n)]
+    moves += [(staging / name, directory / name) for name in OWNED]
+    done = []
     try:
-        for name in OWNED:
-            if os.path.lexists(directory / name):
-                (directory / name).rename(replaced / name)
-        for name in OWNED:
-            (staging / name).rename(directory / name)
-            installed.append(directory / name)
+        for source, target in moves:
+            source.rename(target)
+            done.append((source, target))
     except OSError:
-        for path in installed:
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        for name in OWNED:
-            if os.path.lexists(replaced / name):
-                (replaced / name).rename(directory / name)
+        for source, target in reversed(done):  # the new ones out first, then the old ones back
+            target.rename(source)
         raise
