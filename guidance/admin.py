@@ -34,7 +34,7 @@ from .models import (
     Source,
     Topic,
 )
-from .wizard import load_tree, tree_data
+from .wizard import load_tree, question_data, tree_data
 
 admin.site.site_header = _("催收自助指引 · 内容管理")
 admin.site.site_title = _("催收自助指引")
@@ -420,27 +420,9 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
 def proposed_tree_problems(question: Question, choices: list[Choice]) -> list[engine.Problem]:
     """The validator's findings for the tree as it would be after saving `question` with
     `choices`."""
-    others = list(Question.objects.exclude(pk=question.pk).prefetch_related("choices"))
-    proposed = {
-        "key": question.key,
-        "kind": question.kind,
-        "next": question.next_key,
-        "choices": [
-            {
-                "key": c.key,
-                "next": c.next_key,
-                "weights": {path: getattr(c, f"weight_{path}") for path in engine.PATHS},
-                "flags": c.flag_list,
-                "exclusive": c.exclusive,
-            }
-            for c in choices
-        ],
-    }
-    ordered = sorted(
-        [*zip(others, tree_data(others)["questions"], strict=True), (question, proposed)],
-        key=lambda pair: (pair[0].order, pair[0].pk or 0),
-    )
-    questions = [data for _, data in ordered]
+    others = Question.objects.exclude(pk=question.pk).prefetch_related("choices")
+    ordered = sorted([*others, question], key=lambda q: (q.order, q.pk or 0))
+    questions = [question_data(q, choices if q is question else q.choices.all()) for q in ordered]
     return engine.validate(
         engine.build_tree({"start": questions[0]["key"], "questions": questions})
     )

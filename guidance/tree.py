@@ -33,6 +33,14 @@ END = ""
 Answer = tuple[str, tuple[str, ...]]  # (question key, chosen choice keys)
 
 
+def _first_by_key(items) -> Mapping:
+    """Each key's first item: a key used twice is a problem `validate` reports."""
+    index = {}
+    for item in items:
+        index.setdefault(item.key, item)
+    return MappingProxyType(index)
+
+
 @dataclass(frozen=True)
 class Choice:
     key: str
@@ -54,10 +62,7 @@ class Question:
     _by_key: Mapping[str, Choice] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        index: dict[str, Choice] = {}
-        for choice in self.choices:
-            index.setdefault(choice.key, choice)
-        object.__setattr__(self, "_by_key", MappingProxyType(index))
+        object.__setattr__(self, "_by_key", _first_by_key(self.choices))
 
     def choice(self, key: str) -> Choice | None:
         return self._by_key.get(key)
@@ -106,10 +111,7 @@ class Tree:
     _by_key: Mapping[str, Question] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        index: dict[str, Question] = {}
-        for question in self.questions:
-            index.setdefault(question.key, question)
-        object.__setattr__(self, "_by_key", MappingProxyType(index))
+        object.__setattr__(self, "_by_key", _first_by_key(self.questions))
 
     def question(self, key: str) -> Question | None:
         return self._by_key.get(key)
@@ -243,16 +245,10 @@ def rank(scores: Sequence[int], flags: Iterable[str] = ()) -> tuple[str, ...]:
     (in NOTICE_PRIORITY order) puts its path first whatever the scores."""
     by_score = sorted(PATHS, key=lambda p: (-scores[PATHS.index(p)], PATHS.index(p)))
     raised = set(flags)
-    first = next(
-        (
-            FIRST_PATH_FOR_FLAG[f]
-            for f in NOTICE_PRIORITY
-            if f in raised and f in FIRST_PATH_FOR_FLAG
-        ),
-        None,
-    )
-    if first is None:
+    urgent = [f for f in NOTICE_PRIORITY if f in FIRST_PATH_FOR_FLAG and f in raised]
+    if not urgent:
         return tuple(by_score)
+    first = FIRST_PATH_FOR_FLAG[urgent[0]]
     return (first, *(p for p in by_score if p != first))
 
 
