@@ -205,41 +205,50 @@ class StaffAdminSite(admin.AdminSite):
         if passed is None:
             return HttpResponseRedirect(reverse("admin:login"))
         user, pending = passed
-        setting_up = not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
-        if setting_up and "new_key" not in pending:
-            pending["new_key"] = secrets.token_hex(TOTP_KEY_BYTES)
-            request.session[PENDING] = pending
+        if not TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+            return self._set_up_authenticator(request, user, pending)
+
         form = CodeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            code = form.cleaned_data["code"]
-            if setting_up:
-                device = enrol(user, pending["new_key"], code)
-            else:
-                device = verified_device(user, code)
+            device = verified_device(user, form.cleaned_data["code"])
             if device is not None:
-                codes = new_recovery_codes(user) if setting_up else None
                 sign_in(request, user, device, pending)
-                if codes:
-                    context = {"codes": codes, "next_url": pending["next"]}
-                    return self._render(request, "admin/recovery_codes.html", context)
                 if isinstance(device, StaticDevice):
                     left = device.token_set.count()
                     messages.warning(
-                        request, _("你用了一个恢复码，还剩 %(left)d 个。") % {"left": left}
+                        request,
+                        _("你用了一个恢复码，还剩 %(left)d 个。") % {"left": left},
                     )
                 return HttpResponseRedirect(pending["next"])
             count_wrong_code(request, user, pending)
-            if setting_up:
-                form.add_error("code", _("这个验证码不对。请输入应用里现在显示的6位数字。"))
-            else:
-                form.add_error("code", _("验证码不对或已过期。连续输错后要等几秒才能再试。"))
-        context = {"form": form, "user_name": user}
-        if not setting_up:
-            return self._render(request, "admin/second_factor.html", context)
+            form.add_error("code", _("验证码不对或已过期。连续输错后要等几秒才能再试。"))
+        return self._render(request, "admin/second_factor.html", {"form": form, "user_name": user})
+
+    def _set_up_authenticator(self, request, user, pending) -> HttpResponse:
+        if "new_key" not in pending:
+            pending["new_key"] = secrets.token_hex(TOTP_KEY_BYTES)
+            request.session[PENDING] = pending
         key = pending["new_key"]
+        form = CodeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            device = enrol(user, key, form.cleaned_data["code"])
+            if device is not None:
+                codes = new_recovery_codes(user)
+                sign_in(request, user, device, pending)
+                return self._render(
+                    request,
+                    "admin/recovery_codes.html",
+                    {"codes": codes, "next_url": pending["next"]},
+                )
+            count_wrong_code(request, user, pending)
+            form.add_error("code", _("这个验证码不对。请输入应用里现在显示的6位数字。"))
         config_url = TOTPDevice(user=user, key=key).config_url
-        context["secret"] = grouped(base64.b32encode(bytes.fromhex(key)).decode())
-        context["qr_code"] = segno.make(config_url, error="m").svg_data_uri(scale=4)
+        context = {
+            "form": form,
+            "user_name": user,
+            "secret": grouped(base64.b32encode(bytes.fromhex(key)).decode()),
+            "qr_code": segno.make(config_url, error="m").svg_data_uri(scale=4),
+        }
         return self._render(request, "admin/second_factor_setup.html", context)
 
     def _render(self, request, template: str, context: dict) -> HttpResponse:
