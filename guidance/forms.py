@@ -223,6 +223,30 @@ CONTACTS_PHRASES = {
 }
 
 
+# What the counts single out, in the order the letter names them.
+COUNT_CLAUSES = {
+    "night": ngettext_lazy(
+        "%(count)s 次在晚上 22 点到早上 8 点之间",
+        "%(count)s 次在晚上 22 点到早上 8 点之间",
+        "count",
+    ),
+    "third-party": ngettext_lazy(
+        "%(count)s 次联系了我的家人、同事或朋友",
+        "%(count)s 次联系了我的家人、同事或朋友",
+        "count",
+    ),
+    "threat": ngettext_lazy(
+        "%(count)s 次有威胁、辱骂或恐吓", "%(count)s 次有威胁、辱骂或恐吓", "count"
+    ),
+    "impersonation": ngettext_lazy(
+        "%(count)s 次冒充公安、法院或律师", "%(count)s 次冒充公安、法院或律师", "count"
+    ),
+    "personal-account": ngettext_lazy(
+        "%(count)s 次要求转账到个人账户", "%(count)s 次要求转账到个人账户", "count"
+    ),
+}
+
+
 def describe_counts(counts: composer.TimelineCounts) -> str:
     """The timeline in one plain sentence: "6 天里 14 次电话（…）。其中 5 次在晚上……"."""
     kinds = [kind for kind in CONTACT_CHANNELS if kind in counts.channels and kind != "third-party"]
@@ -249,29 +273,10 @@ def describe_counts(counts: composer.TimelineCounts) -> str:
             "summary": summary,
             "breakdown": breakdown,
         }
-    clauses = {
-        "night": ngettext_lazy(
-            "%(count)s 次在晚上 22 点到早上 8 点之间",
-            "%(count)s 次在晚上 22 点到早上 8 点之间",
-            "count",
-        ),
-        "third-party": ngettext_lazy(
-            "%(count)s 次联系了我的家人、同事或朋友",
-            "%(count)s 次联系了我的家人、同事或朋友",
-            "count",
-        ),
-        "threat": ngettext_lazy(
-            "%(count)s 次有威胁、辱骂或恐吓", "%(count)s 次有威胁、辱骂或恐吓", "count"
-        ),
-        "impersonation": ngettext_lazy(
-            "%(count)s 次冒充公安、法院或律师", "%(count)s 次冒充公安、法院或律师", "count"
-        ),
-        "personal-account": ngettext_lazy(
-            "%(count)s 次要求转账到个人账户", "%(count)s 次要求转账到个人账户", "count"
-        ),
-    }
     found = {**counts.flags, "night": counts.night, "third-party": counts.third_party}
-    details = [clause % {"count": found[key]} for key, clause in clauses.items() if found.get(key)]
+    details = [
+        clause % {"count": found[key]} for key, clause in COUNT_CLAUSES.items() if found.get(key)
+    ]
     if not details:
         return gettext("%(summary)s。") % {"summary": summary}
     separator = pgettext("between clauses of a sentence", "，")

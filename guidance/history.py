@@ -12,8 +12,10 @@ from django.utils.safestring import SafeString, mark_safe
 # Latin words stay whole; every other character (Chinese included) is its own token.
 TOKEN = re.compile(r"[A-Za-z0-9_]+|\s+|.", re.S)
 # Bookkeeping, and the inline rows' link to the object compared.
-HIDDEN_FIELDS = {"seed_hash", "updated_at", "id", "zh_hant_override_sources"}
-HIDDEN_FIELDS |= {"topic_id", "path_id", "question_id"}
+HIDDEN_FIELDS = {
+    *("seed_hash", "updated_at", "id", "zh_hant_override_sources"),
+    *("topic_id", "path_id", "question_id"),
+}
 
 
 def inline_diff(old: str, new: str) -> SafeString:

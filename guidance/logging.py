@@ -92,7 +92,11 @@ class MaskPathsFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         # The message as it will be written, arguments filled in, so nothing escapes the mask.
-        record.msg, record.args = masked_text(record.getMessage()), None
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call: keep its text, not its arguments
+            message = str(record.msg)
+        record.msg, record.args = masked_text(message), None
         return True
 
 

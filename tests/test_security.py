@@ -295,6 +295,23 @@ def test_every_logger_s_lines_are_masked_by_the_handler():
     assert "/en/search/?*" in text and "/zh-hans/wizard/q/*/" in text
 
 
+def test_a_malformed_log_call_is_still_masked_and_does_not_raise():
+    """A library's broken format string must not crash its caller in our filter, nor print its
+    arguments unmasked."""
+    handler = stdout_handler()
+    lines = io.StringIO()
+    old = handler.setStream(lines)
+    try:
+        logging.getLogger("some.library").warning(
+            "on /en/wizard/q/threats/ %s and %s", "/en/wizard/q/court-type/"
+        )
+    finally:
+        handler.setStream(old)
+    text = lines.getvalue()
+    assert "threats" not in text and "court-type" not in text
+    assert "/en/wizard/q/*/" in text
+
+
 def test_a_csrf_failure_on_a_wizard_question_logs_no_question_key():
     key = Question.objects.order_by("order").first().key
     handler = stdout_handler()
