@@ -610,5 +610,6 @@ def test_a_reader_whose_debt_is_not_theirs_is_not_told_to_budget_or_offer_a_plan
     assert 'data-notice="not-mine"' in html
     assert html.index('data-notice="not-mine"') < html.index('data-path="')
     assert 'data-path="communicate"' in html  # shown, but without the repayment steps
-    for title in ("Work out what you can really pay", "Offer a plan you can keep"):
+    repayment = ("Work out what you can really pay", "Offer a plan you can keep")
+    for title in (*repayment, "Pay only on the official page", "Consider mediation"):
         assert f"<strong>{title}" not in html, title
