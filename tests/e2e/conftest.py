@@ -22,7 +22,7 @@ import pytest
 # to run here (the tests read the wizard's tree from the database).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TRACES = ARTIFACTS / "traces"
@@ -42,6 +42,12 @@ VIEWPORTS = {
     "desktop": {"width": 1280, "height": 900},
 }
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+# Actions and assertions wait as long as each other. Playwright's assertions default to 5 s, and on
+# a CI machine with two test workers a page whose head waits for the admin's jsi18n script from the
+# threaded live server once took longer than that to show its message.
+WAIT_MS = 10_000
+NAVIGATION_WAIT_MS = 15_000
+expect.set_options(timeout=WAIT_MS)
 STUB_HTML = "<!doctype html><html lang='en'><title>Weather</title><p>Neutral stub page.</p></html>"
 
 
@@ -191,8 +197,8 @@ def new_page(browser, live_server, watcher, request):
             locale="zh-CN",
             service_workers="block",
         )
-        context.set_default_timeout(10_000)
-        context.set_default_navigation_timeout(15_000)
+        context.set_default_timeout(WAIT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_WAIT_MS)
         context.tracing.start(screenshots=True, snapshots=True, sources=False)
         contexts.append(context)
 
