@@ -34,6 +34,7 @@ from .models import (
     Source,
     Topic,
 )
+from .translation import WRITTEN_LANGUAGES
 from .wizard import load_tree, question_data, tree_data
 
 admin.site.site_header = _("催收自助指引 · 内容管理")
@@ -52,7 +53,7 @@ def preview_url(obj) -> str:
 
 def translated(*names: str) -> list[str]:
     """Inline-row fields for translated texts: Simplified, English, hand-written Traditional."""
-    return [f"{name}_{lang}" for name in names for lang in ("zh_hans", "en", "zh_hant")]
+    return [f"{name}_{lang}" for name in names for lang in WRITTEN_LANGUAGES]
 
 
 def side_by_side(*names: str) -> list[tuple[str, ...]]:

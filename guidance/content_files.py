@@ -46,9 +46,9 @@ from .models import (
     Source,
     Topic,
 )
+from .translation import WRITTEN_LANGUAGES
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
-LANGUAGES = ("zh_hans", "en", "zh_hant")
 DATE, DATETIME = datetime.date, datetime.datetime
 REQUIRED = object()
 
@@ -293,7 +293,7 @@ def _values(kind: Kind, data: dict, position: int, parent=None, resolve: bool = 
         value = data.get(key.name, key.default)
         values |= key.load(value(values) if callable(value) else value)
     for name in kind.texts:
-        for language in LANGUAGES:
+        for language in WRITTEN_LANGUAGES:
             text = data.get(language, {}).get(name, "")
             text = "\n".join(text) if isinstance(text, list) else text
             values[f"{name}_{language}"] = text.strip()
@@ -477,12 +477,16 @@ def _shape_problems(kind: Kind, data: dict, where: str) -> list[str]:
     for name, value in data.items():
         if name in keys:
             problems += [f"{where}: '{name}' {wrong}" for wrong in keys[name].problems(value)]
-        elif name in LANGUAGES and kind.texts:
+        elif name in WRITTEN_LANGUAGES and kind.texts:
             problems += _language_problems(kind, value, f"{where}: [{name}]")
         elif name == "draft" and kind.drafts:
             problems += _draft_problems(kind, value, where)
         elif name not in kind.children:
-            known = [*keys, *(LANGUAGES if kind.texts else ()), *(["draft"] if kind.drafts else [])]
+            known = [
+                *keys,
+                *(WRITTEN_LANGUAGES if kind.texts else ()),
+                *(["draft"] if kind.drafts else []),
+            ]
             problems.append(_unknown(name, [*known, *kind.children], where))
         elif not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             problems.append(f"{where}: '{name}' should be an array of tables")
@@ -539,7 +543,7 @@ def _model_problems(kind: Kind, data: dict, where: str, position: int, tree) -> 
     if kind is STEP and tree is not None:
         for name, text in row.rule_errors(tree).items():
             errors.setdefault(name, []).append(text)
-    file_keys = {f"{n}_{lang}": f"[{lang}] {n}" for n in kind.texts for lang in LANGUAGES}
+    file_keys = {f"{n}_{lang}": f"[{lang}] {n}" for n in kind.texts for lang in WRITTEN_LANGUAGES}
     file_keys |= {key.field: key.name for key in kind.keys if key.field}
     file_keys |= {f"weight_{path}": f"weights.{path}" for path in engine.PATHS}
     file_keys["draft_saved_by"] = "[draft] saved_by"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import composer
 from . import tree as engine
-from .translation import TranslatedField, TranslatedModel
+from .translation import WRITTEN_LANGUAGES, TranslatedField, TranslatedModel
 
 PATH_KEYS = ("communicate", "rights", "professional")
 KEY_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -404,7 +404,6 @@ class ContentVersion(models.Model):
         transaction.on_commit(cls.forget, using=router.db_for_write(cls))
 
 
-WRITTEN_LANGUAGES = ("zh_hans", "en", "zh_hant")  # the columns editors write in
 PLACEHOLDER_MESSAGES = {
     "unknown": _("不认识的占位符 {%(x)s}。可用的有：%(fields)s。"),
     "not-offered": _("占位符 {%(x)s} 不在“表单里的栏目”中，读者没法填写它。"),

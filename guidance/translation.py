@@ -14,6 +14,8 @@ from django.utils.translation import get_language
 from .traditional import fingerprint, to_traditional
 
 LANGUAGE_SUFFIXES = {"zh-hans": "zh_hans", "zh-hant": "zh_hant", "en": "en"}
+# The columns editors write in, in the order the admin and the content files show them.
+WRITTEN_LANGUAGES = ("zh_hans", "en", "zh_hant")
 
 
 class TranslatedField:
@@ -62,7 +64,7 @@ class TranslatedModel(models.Model):
     def save(self, *args, **kwargs):
         # Browsers send text areas with CRLF line breaks; keep texts (and their diffs) LF-only.
         for name in self.translated_fields:
-            for suffix in ("zh_hans", "en", "zh_hant"):
+            for suffix in WRITTEN_LANGUAGES:
                 value = getattr(self, f"{name}_{suffix}")
                 if isinstance(value, str) and "\r" in value:
                     setattr(self, f"{name}_{suffix}", value.replace("\r\n", "\n"))
