@@ -154,7 +154,7 @@ def test_from_log_entries_to_a_counted_complaint_and_the_ladder(
     expect(page).to_have_url(f"{live_server.url}/zh-hans/messages/conduct-complaint/#from-log")
     incidents = page.locator("#id_incidents")
     expect(incidents).to_be_focused()
-    assert incidents.input_value().split("\n") == TIMELINE
+    expect(incidents).to_have_value("\n".join(TIMELINE))
     expect(page.locator(".log-import .copy-status")).to_have_text("已从联系记录本导入 5 条记录。")
     page.locator("#id_name").fill("王女士")
     page.locator("#id_lender").fill("花呗")
