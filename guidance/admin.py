@@ -72,17 +72,22 @@ TRADITIONAL_STATES = {
 }
 
 
+def inline_rows_name(inline, parent_model) -> str:
+    """The name its parent reaches an inline's rows by (topic.sources), for prefetching them."""
+    parent = next(
+        f
+        for f in inline.model._meta.get_fields()
+        if f.many_to_one and f.related_model is parent_model
+    )
+    return parent.remote_field.get_accessor_name()
+
+
 def traditional_states(obj, inlines=()) -> list[tuple[object, str, str]]:
     """(row, text name, "generated" / "written" / "stale") for every text of `obj` and of the
     rows of its `inlines` (sources, steps, choices), which hold texts of their own."""
     rows = [obj]
     for inline in inlines:
-        parent = next(
-            f
-            for f in inline.model._meta.get_fields()
-            if f.many_to_one and f.related_model is type(obj)
-        )
-        rows += inline.model.objects.filter(**{parent.name: obj})
+        rows += getattr(obj, inline_rows_name(inline, type(obj))).all()
     return [(row, n, row.traditional_status(n)) for row in rows for n in row.translated_fields]
 
 
@@ -132,6 +137,11 @@ class GeneratedTraditionalMixin:
     def get_fieldsets(self, request, obj=None):
         overview = [(_("繁体中文"), {"fields": ["traditional_overview"]})] if obj else []
         return [*super().get_fieldsets(request, obj), *overview]
+
+    def get_queryset(self, request):
+        # The list's column and filter read every row's inline texts: one query per inline.
+        rows = [inline_rows_name(inline, self.model) for inline in self.inlines]
+        return super().get_queryset(request).prefetch_related(*rows)
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "traditional_column"]

@@ -146,3 +146,15 @@ def test_the_models_and_their_migrations_agree():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.parametrize(
+    "model", ["section", "topic", "pathpage", "notice", "messagetemplate", "question"]
+)
+def test_content_lists_read_their_rows_texts_in_a_fixed_number_of_queries(
+    client, editor, django_assert_max_num_queries, model
+):
+    """The Traditional column reads each row's inline texts (sources, steps, choices): prefetched
+    once per inline, not queried again for every row."""
+    with django_assert_max_num_queries(10):
+        assert client.get(f"/admin/guidance/{model}/").status_code == 200
