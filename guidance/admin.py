@@ -139,7 +139,8 @@ class GeneratedTraditionalMixin:
         return [*super().get_fieldsets(request, obj), *overview]
 
     def get_queryset(self, request):
-        # The list's column and filter read every row's inline texts: one query per inline.
+        # The list's column and filter, and the change form's overview, read every row's inline
+        # texts: one query per inline instead of one per row.
         rows = [inline_rows_name(inline, self.model) for inline in self.inlines]
         return super().get_queryset(request).prefetch_related(*rows)
 

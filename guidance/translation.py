@@ -13,9 +13,9 @@ from django.utils.translation import get_language
 
 from .traditional import fingerprint, to_traditional
 
-LANGUAGE_SUFFIXES = {"zh-hans": "zh_hans", "zh-hant": "zh_hant", "en": "en"}
-# The columns editors write in, in the order the admin and the content files show them.
-WRITTEN_LANGUAGES = ("zh_hans", "en", "zh_hant")
+# Each site language's column suffix, in the order the admin and the content files show them.
+LANGUAGE_SUFFIXES = {"zh-hans": "zh_hans", "en": "en", "zh-hant": "zh_hant"}
+WRITTEN_LANGUAGES = tuple(LANGUAGE_SUFFIXES.values())  # the columns editors write in
 
 
 class TranslatedField:

@@ -9,7 +9,8 @@ import time
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-EDITED_LANGUAGES = ("zh_hans", "en", "zh_hant")
+from guidance.translation import WRITTEN_LANGUAGES
+
 SECOND_STEP = "/admin/login/second-step/"
 TOTP_STEP_SECONDS = 30
 
@@ -19,7 +20,7 @@ def translated_data(obj, prefix: str = "") -> dict[str, str]:
     return {
         f"{prefix}{name}_{lang}": getattr(obj, f"{name}_{lang}")
         for name in obj.translated_fields
-        for lang in EDITED_LANGUAGES
+        for lang in WRITTEN_LANGUAGES
     }
 
 
