@@ -16,9 +16,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+mkdir -p "$DIR"
+# Both test workers may ask at once on a fresh clone: one installs, the other waits for it
+# (a half-written jar made java print nothing).
+exec 9>"$DIR/.lock"
+flock 9
 if [ ! -f "$JAR" ] || [ "$(cat "$DIR/version" 2>/dev/null)" != "$VNU_VERSION" ]; then
   echo "Installing vnu-jar $VNU_VERSION from npm…" >&2
-  mkdir -p "$DIR"
   npm install --prefix "$DIR" --no-save --no-audit --no-fund --loglevel=error \
     "vnu-jar@$VNU_VERSION" >&2
   echo "$VNU_VERSION" > "$DIR/version"

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
 bash tests/e2e/ensure_chromium.sh
+bash tests/ensure_vnu.sh >/dev/null
 
 echo "== Tests on SQLite =="
 $PY -m pytest -n 2 "$@"

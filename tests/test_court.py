@@ -4,10 +4,8 @@ deadline it shows, through plain forms and htmx."""
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import re
-import subprocess
 
 import chinese_calendar
 import icalendar
@@ -19,7 +17,7 @@ from hypothesis import strategies as st
 
 from guidance import court
 from guidance.wizard import dump_state, load_tree
-from tests.test_html_valid import vnu_jar
+from tests.test_html_valid import vnu_messages
 from tests.wizard_routes import calm_choice, calm_route
 
 pytestmark = pytest.mark.django_db
@@ -414,11 +412,6 @@ def test_the_date_question_and_the_deadline_are_valid_html(client, tmp_path):
         for name, html in pages.items():
             files.append(tmp_path / f"{lang}-{name}.html")
             files[-1].write_bytes(html)
-    result = subprocess.run(
-        ["java", "-jar", vnu_jar(), "--format", "json", "--errors-only", "--stdout", *files],
-        capture_output=True,
-        text=True,
-    )
-    messages = json.loads(result.stdout)["messages"]
+    messages = vnu_messages(files)
     assert [m["message"] for m in messages if m["type"] == "error"] == []
     assert re.search(r"court-reminder\.ics", pages["result"].decode())

@@ -44,6 +44,17 @@ def vnu_jar() -> str:
     return str(ROOT / result.stdout.strip().splitlines()[-1])
 
 
+def vnu_messages(files) -> list[dict]:
+    """The checker's messages on `files`; if the checker itself fails, say how."""
+    result = subprocess.run(
+        ["java", "-jar", vnu_jar(), "--format", "json", "--errors-only", "--stdout", *files],
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout, f"vnu printed nothing (exit {result.returncode}): {result.stderr[-2000:]}"
+    return json.loads(result.stdout)["messages"]
+
+
 def pages_of_every_type(language: str) -> dict[str, bytes]:
     """The pages a reader can see in `language`, by name."""
     client = Client()
@@ -108,12 +119,7 @@ def test_every_page_type_is_valid_html(tmp_path):
             path = tmp_path / f"{language}-{name}.html"
             path.write_bytes(html)
             files.append(str(path))
-    result = subprocess.run(
-        ["java", "-jar", vnu_jar(), "--format", "json", "--errors-only", "--stdout", *files],
-        capture_output=True,
-        text=True,
-    )
-    messages = json.loads(result.stdout)["messages"]
+    messages = vnu_messages(files)
     errors = [
         f"{Path(m.get('url', '')).name}:{m.get('lastLine', '')}: {m['message']}"
         f"  [{m.get('extract', '').strip()}]"
